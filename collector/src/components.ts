@@ -1,0 +1,38 @@
+/**
+ * Every built-in component: adding a component is one folder plus one line here.
+ * Keep the lists sorted by type name.
+ */
+import type { AnyFactory } from './component/types.ts';
+import { FactoryRegistry } from './component/registry.ts';
+import { batchFactory } from './processors/batch/factory.ts';
+import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
+import { debugFactory } from './exporters/debug/factory.ts';
+import { fileFactory } from './exporters/file/factory.ts';
+import { nopFactory } from './exporters/nop/factory.ts';
+import { otlpExporterFactory } from './exporters/otlp/factory.ts';
+import { otlphttpExporterFactory } from './exporters/otlphttp/factory.ts';
+import { healthCheckFactory } from './extensions/health_check/factory.ts';
+
+export const receiverFactories: AnyFactory[] = [];
+export const processorFactories: AnyFactory[] = [batchFactory, memoryLimiterFactory];
+export const exporterFactories: AnyFactory[] = [
+  debugFactory,
+  fileFactory,
+  nopFactory,
+  otlpExporterFactory,
+  otlphttpExporterFactory,
+];
+export const connectorFactories: AnyFactory[] = [];
+export const extensionFactories: AnyFactory[] = [
+  healthCheckFactory,
+];
+
+export function builtinRegistry(): FactoryRegistry {
+  return new FactoryRegistry([
+    ...receiverFactories,
+    ...processorFactories,
+    ...exporterFactories,
+    ...connectorFactories,
+    ...extensionFactories,
+  ]);
+}

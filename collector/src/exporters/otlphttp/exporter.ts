@@ -1,0 +1,168 @@
+/**
+ * The `otlphttp` exporter's client and push function: POST <traces URL> with the request as
+ * protobuf (the re-framed bytes, untouched) or OTLP/JSON, gzip-compressed when configured, over
+ * node:http with one keep-alive Agent per exporter (undici is not a dependency here).
+ */
+import http from 'node:http';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback, type ZlibOptions } from 'node:zlib';
+import type { Logger } from 'pino';
+import { CollectorError } from '../../errors/codes.ts';
+import { encodeExportRequest } from '../../pdata/encode-request.ts';
+import { protobufToOtlpJson } from '../../pdata/otlp-json.ts';
+import type { SpanBatch } from '../../pdata/span-batch.ts';
+import type { ExportClient } from '../exporterhelper/exporter.ts';
+import type { PushSpans } from '../exporterhelper/sender.ts';
+import { NO_TRACES_ENDPOINT, tracesUrl, type OtlpHttpExporterConfig } from './config.ts';
+import { classifyHttpError, errorBodyMessage, JSON_CONTENT_TYPE, partialSuccessOf, PROTOBUF_CONTENT_TYPE } from './http-status.ts';
+
+const gzip = promisify(gzipCallback);
+
+/** otelcol reads at most this much of a response body (maxHTTPResponseReadBytes); the rest is drained. */
+export const MAX_RESPONSE_READ_BYTES = 64 * 1024;
+
+export const USER_AGENT = 'tailpipe-collector';
+
+export class OtlpHttpClient implements ExportClient {
+  private readonly config: OtlpHttpExporterConfig;
+  private readonly logger: Logger;
+  readonly url: URL;
+  private readonly urlText: string;
+  /** Built once; lower-case names so a configured header replaces ours instead of doubling it. */
+  private readonly headers: Record<string, string>;
+  private readonly gzipOptions: ZlibOptions;
+  private agent: http.Agent | undefined;
+  private closed = false;
+
+  constructor(config: OtlpHttpExporterConfig, logger: Logger) {
+    this.config = config;
+    this.logger = logger;
+    const url = tracesUrl(config);
+    if (typeof url === 'string') throw new CollectorError('TP_CONFIG_INVALID', url === NO_TRACES_ENDPOINT ? url : `otlphttp: ${url}`);
+    this.url = url;
+    this.urlText = url.href;
+    const headers: Record<string, string> = {
+      'content-type': config.encoding === 'json' ? JSON_CONTENT_TYPE : PROTOBUF_CONTENT_TYPE,
+      'user-agent': USER_AGENT,
+    };
+    if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
+    // confighttp: configured headers overwrite the exporter's own on collision.
+    for (const [name, value] of config.headers) headers[name.toLowerCase()] = value;
+    this.headers = headers;
+    const level = config.compression_params?.level;
+    this.gzipOptions = level === undefined ? {} : { level };
+  }
+
+  async start(): Promise<void> {
+    if (this.closed) throw new CollectorError('TP_SHUTTING_DOWN', 'the exporter was shut down');
+    this.agent ??= createAgent(this.config);
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  readonly push: PushSpans = async (batch: SpanBatch, signal: AbortSignal): Promise<number> => {
+    const agent = this.agent;
+    if (agent === undefined) {
+      throw new CollectorError('TP_INTERNAL', this.closed ? 'the exporter is shut down' : 'the exporter was not started');
+    }
+    const spans = batch.spanCount;
+    let body = encodeExportRequest(batch);
+    if (this.config.encoding === 'json') body = Buffer.from(protobufToOtlpJson(body), 'utf8');
+    // Async gzip runs on the libuv pool, off the event loop.
+    if (this.config.compression === 'gzip') body = await gzip(body, this.gzipOptions);
+    if (signal.aborted) throw signal.reason;
+    const response = await this.post(agent, body, signal);
+    return this.outcome(response, spans);
+  };
+
+  private post(agent: http.Agent, body: Buffer, signal: AbortSignal): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: unknown, response?: HttpResponse): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err !== null) reject(err);
+        else resolve(response!);
+      };
+      const headers = { ...this.headers, 'content-length': String(body.length) };
+      const req = http.request(this.url, { method: 'POST', agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          // Keep at most MAX_RESPONSE_READ_BYTES; drain the rest so the socket can be reused.
+          if (kept >= MAX_RESPONSE_READ_BYTES) return;
+          const room = MAX_RESPONSE_READ_BYTES - kept;
+          const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+          chunks.push(part);
+          kept += part.length;
+        });
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          settle(null, {
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'],
+            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+            body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+          });
+        });
+        res.on('error', (err) => settle(this.transportError(err, signal)));
+      });
+      const onAbort = (): void => {
+        req.destroy();
+        settle(signal.reason);
+      };
+      req.on('error', (err) => settle(this.transportError(err, signal)));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.end(body);
+    });
+  }
+
+  /** Connection refused, reset, DNS failure...: otelcol returns these as plain (retryable) errors. */
+  private transportError(err: Error, signal: AbortSignal): unknown {
+    if (signal.aborted) return signal.reason;
+    const code = (err as NodeJS.ErrnoException).code;
+    return new CollectorError('TP_EXPORT_RETRYABLE', `failed to make an HTTP request to ${this.urlText}: ${code ?? err.message}`, { cause: err });
+  }
+
+  private outcome(res: HttpResponse, spans: number): number {
+    if (res.status >= 200 && res.status <= 299) {
+      const partial = partialSuccessOf(res.body, res.contentType);
+      if (partial === null || (partial.rejectedSpans === 0 && partial.errorMessage === '')) return 0;
+      this.logger.warn({ message: partial.errorMessage, dropped_spans: partial.rejectedSpans, spans }, 'Partial success response');
+      return partial.rejectedSpans;
+    }
+    const message = res.status >= 400 ? errorBodyMessage(res.body, res.contentType) : undefined;
+    throw classifyHttpError(this.urlText, res.status, res.retryAfter, message, Date.now());
+  }
+}
+
+interface HttpResponse {
+  status: number;
+  contentType: string | undefined;
+  retryAfter: string | undefined;
+  body: Buffer;
+}
+
+/** confighttp's transport settings as a Node Agent; the newer `keepalive` section wins over the top-level keys. */
+function createAgent(config: OtlpHttpExporterConfig): http.Agent {
+  const ka = config.keepalive;
+  const keepAlive = !config.disable_keep_alives && ka?.enabled !== false;
+  const perHostIdle = ka?.max_idle_conns_per_host ?? config.max_idle_conns_per_host;
+  const totalIdle = ka?.max_idle_conns ?? config.max_idle_conns;
+  const idleTimeoutMs = ka?.idle_conn_timeout ?? config.idle_conn_timeout;
+  return new http.Agent({
+    keepAlive,
+    // One destination per exporter, so per-host and total idle limits are the same pool.
+    maxFreeSockets: perHostIdle > 0 ? perHostIdle : totalIdle > 0 ? totalIdle : 256,
+    maxSockets: config.max_conns_per_host > 0 ? config.max_conns_per_host : Infinity,
+    // Applies to idle sockets (the Agent closes a free socket that times out); active requests are bounded by `timeout`.
+    ...(idleTimeoutMs > 0 ? { timeout: idleTimeoutMs } : {}),
+    // Reuse the most recently used socket, as Go's transport does, so surplus idle sockets age out.
+    scheduling: 'lifo',
+  });
+}
