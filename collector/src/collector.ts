@@ -14,7 +14,7 @@ import { builtinRegistry } from './components.ts';
 import { Service } from './service/service.ts';
 import { SelfTelemetry } from './telemetry/self-telemetry.ts';
 import { createLogger } from './telemetry/logger.ts';
-import { MetricsServer } from './telemetry/metrics-server.ts';
+import { createMetricsServer, type MetricsServer } from './telemetry/metrics-server.ts';
 import { registerProcessMetrics } from './telemetry/process-metrics.ts';
 
 export interface CollectorOptions {
@@ -65,16 +65,16 @@ export class Collector {
 
   async start(): Promise<void> {
     const m = this.config.service.telemetry.metrics;
-    if (m.level !== 'none') {
+    this.metricsServer = createMetricsServer(this.telemetry, m, this.logger);
+    if (this.metricsServer !== null) {
       registerProcessMetrics(this.telemetry);
-      this.metricsServer = new MetricsServer(this.telemetry, m.host, m.port, this.logger);
       await this.metricsServer.start();
     }
     await this.service.start();
   }
 
   /** Address of the self-metrics server ("host:port"), once started. */
-  metricsAddress(): string | undefined {
+  metricsAddress(): { host: string; port: number } | undefined {
     return this.metricsServer?.boundAddress();
   }
 

@@ -4,17 +4,23 @@
  */
 import type { AnyFactory } from './component/types.ts';
 import { FactoryRegistry } from './component/registry.ts';
-import { batchFactory } from './processors/batch/factory.ts';
-import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
 import { debugFactory } from './exporters/debug/factory.ts';
 import { fileFactory } from './exporters/file/factory.ts';
 import { nopFactory } from './exporters/nop/factory.ts';
 import { otlpExporterFactory } from './exporters/otlp/factory.ts';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory.ts';
 import { healthCheckFactory } from './extensions/health_check/factory.ts';
+import { batchFactory } from './processors/batch/factory.ts';
+import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
+import { otlpReceiverFactory } from './receivers/otlp/factory.ts';
 
-export const receiverFactories: AnyFactory[] = [];
-export const processorFactories: AnyFactory[] = [batchFactory, memoryLimiterFactory];
+export const receiverFactories: AnyFactory[] = [
+  otlpReceiverFactory,
+];
+export const processorFactories: AnyFactory[] = [
+  batchFactory,
+  memoryLimiterFactory,
+];
 export const exporterFactories: AnyFactory[] = [
   debugFactory,
   fileFactory,

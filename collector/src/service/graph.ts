@@ -19,6 +19,7 @@ import type { ResolvedConfig } from '../config/types.ts';
 import type { SelfTelemetry } from '../telemetry/self-telemetry.ts';
 import type { Logger } from 'pino';
 import { fanout } from './fanout.ts';
+import { componentLogger } from '../telemetry/logger.ts';
 
 export interface GraphNode<T extends Component> {
   id: string;
@@ -48,7 +49,7 @@ export function buildGraph(cfg: ResolvedConfig, gs: GraphSettings): Graph {
     return {
       id: c.id,
       kind,
-      logger: gs.logger.child({ 'otelcol.component.id': id, 'otelcol.component.kind': kind }),
+      logger: componentLogger(gs.logger, kind, id),
       telemetry: gs.telemetry,
       pipelines,
     };

@@ -5,7 +5,7 @@
  * All at info level, through a zap-like sampler (sampling_initial / sampling_thereafter).
  */
 import type { Logger } from 'pino';
-import type { CreateSettings, Exporter } from '../../component/types.ts';
+import type { CreateSettings, Exporter, Host } from '../../component/types.ts';
 import { CollectorError } from '../../errors/codes.ts';
 import { decodeExportRequest } from '../../pdata/decode-model.ts';
 import { encodeExportRequest } from '../../pdata/encode-request.ts';
@@ -45,7 +45,7 @@ export class DebugExporter implements Exporter {
     this.now = options.now ?? Date.now;
   }
 
-  async start(): Promise<void> {}
+  async start(_host: Host): Promise<void> {}
 
   async shutdown(): Promise<void> {
     this.stopped = true;

@@ -24,42 +24,46 @@ function headerValue(v: unknown): string | undefined {
  * `headers`: a map of name -> value, or (configopaque.MapList) a list of {name, value}.
  * Output: [name, value] pairs in the order written.
  */
-export const headersSchema = z.unknown().transform((raw, ctx): [string, string][] => {
-  if (raw === undefined || raw === null) return [];
-  const out: [string, string][] = [];
-  if (Array.isArray(raw)) {
-    const seen = new Set<string>();
-    raw.forEach((entry, i) => {
-      const name = isMap(entry) ? entry['name'] : undefined;
-      const value = isMap(entry) ? headerValue(entry['value'] ?? '') : undefined;
-      const extra = isMap(entry) ? Object.keys(entry).filter((k) => k !== 'name' && k !== 'value') : [];
-      if (typeof name !== 'string' || value === undefined || extra.length > 0) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `expected {name: ..., value: ...}, got ${describeType(entry)}` });
-        return;
-      }
-      if (seen.has(name)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate header name "${name}"` });
-        return;
-      }
-      seen.add(name);
-      out.push([name, value]);
-    });
-    return out;
-  }
-  if (!isMap(raw)) {
-    ctx.addIssue({ code: 'custom', message: `expected a map of header names to values, got ${describeType(raw)}` });
-    return z.NEVER;
-  }
-  for (const [name, v] of Object.entries(raw)) {
-    const value = headerValue(v ?? '');
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', path: [name], message: `expected a header value (string), got ${describeType(v)}` });
-      continue;
+export const headersSchema = z
+  .unknown()
+  .transform((raw, ctx): [string, string][] => {
+    if (raw === undefined || raw === null) return [];
+    const out: [string, string][] = [];
+    if (Array.isArray(raw)) {
+      const seen = new Set<string>();
+      raw.forEach((entry, i) => {
+        const name = isMap(entry) ? entry['name'] : undefined;
+        const value = isMap(entry) ? headerValue(entry['value'] ?? '') : undefined;
+        const extra = isMap(entry) ? Object.keys(entry).filter((k) => k !== 'name' && k !== 'value') : [];
+        if (typeof name !== 'string' || value === undefined || extra.length > 0) {
+          ctx.addIssue({ code: 'custom', path: [i], message: `expected {name: ..., value: ...}, got ${describeType(entry)}` });
+          return;
+        }
+        if (seen.has(name)) {
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate header name "${name}"` });
+          return;
+        }
+        seen.add(name);
+        out.push([name, value]);
+      });
+      return out;
     }
-    out.push([name, value]);
-  }
-  return out;
-});
+    if (!isMap(raw)) {
+      ctx.addIssue({ code: 'custom', message: `expected a map of header names to values, got ${describeType(raw)}` });
+      return z.NEVER;
+    }
+    for (const [name, v] of Object.entries(raw)) {
+      const value = headerValue(v ?? '');
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `expected a header value (string), got ${describeType(v)}` });
+        continue;
+      }
+      out.push([name, value]);
+    }
+    return out;
+  })
+  // An absent key never reaches the transform; a fresh list each time (callers may not share it).
+  .default(() => []);
 
 export type HeaderList = z.output<typeof headersSchema>;
 

@@ -11,7 +11,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { CreateSettings, Exporter } from '../../component/types.ts';
+import type { CreateSettings, Exporter, Host } from '../../component/types.ts';
 import { CollectorError } from '../../errors/codes.ts';
 import { encodeExportRequest } from '../../pdata/encode-request.ts';
 import { protobufToOtlpJson } from '../../pdata/otlp-json.ts';
@@ -40,7 +40,7 @@ export class FileExporter implements Exporter {
     this.obs = new ExporterObs(settings.telemetry, settings.id.id);
   }
 
-  async start(): Promise<void> {
+  async start(_host: Host): Promise<void> {
     if (this.state !== 'created') return;
     const { path } = this.config;
     if (this.config.create_directory) {

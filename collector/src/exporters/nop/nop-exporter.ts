@@ -3,7 +3,7 @@
  * (otelcol_exporter_sent_spans), so a pipeline ending here still shows its throughput; useful to
  * measure a collector without a backend and as a sink in tests.
  */
-import type { CreateSettings, Exporter } from '../../component/types.ts';
+import type { CreateSettings, Exporter, Host } from '../../component/types.ts';
 import type { SpanBatch } from '../../pdata/span-batch.ts';
 import { ExporterObs } from '../../telemetry/obsreport.ts';
 
@@ -16,7 +16,7 @@ export class NopExporter implements Exporter {
     this.obs = new ExporterObs(settings.telemetry, settings.id.id);
   }
 
-  async start(): Promise<void> {}
+  async start(_host: Host): Promise<void> {}
 
   async shutdown(): Promise<void> {}
 

@@ -243,10 +243,13 @@ describe('memory_limiter: limit_percentage and cgroups', () => {
   }
 
   it('takes percentages of the available memory; the spike defaults to 20% of the limit', () => {
-    const p = create({ check_interval: '1s', limit_percentage: 50, spike_limit_percentage: 10 }, { availableMemory: () => 8 * GIB });
-    expect(p.limits).toMatchObject({ hardBytes: 4 * GIB, spikeBytes: 0.8 * GIB, mode: 'percentage' });
+    const p = create({ check_interval: '1s', limit_percentage: 50, spike_limit_percentage: 10 }, { availableMemory: () => 10 * GIB });
+    expect(p.limits).toMatchObject({ hardBytes: 5 * GIB, spikeBytes: 1 * GIB, mode: 'percentage' });
     const q = create({ check_interval: '1s', limit_percentage: 50 }, { availableMemory: () => 10 * GIB });
     expect(q.limits).toMatchObject({ hardBytes: 5 * GIB, spikeBytes: 1 * GIB, softBytes: 4 * GIB });
+    // Whole bytes, as otelcol's integer arithmetic.
+    const r = create({ check_interval: '1s', limit_percentage: 33 }, { availableMemory: () => 1000 });
+    expect(r.limits).toMatchObject({ hardBytes: 330, spikeBytes: 66, softBytes: 264 });
   });
 
   it('reads cgroup v2 memory.max, smallest along the path, "max" meaning unlimited', () => {

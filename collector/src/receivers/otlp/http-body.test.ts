@@ -45,7 +45,8 @@ describe('readBody', () => {
     const part = Buffer.from('0123456789'.repeat(1000));
     const body = new LazyBody(gzipSync(part), 5);
     const out = await readBody(asRequest(body), 'gzip', MiB);
-    expect(out).toEqual(Buffer.concat([part, part, part, part, part]));
+    // Buffer.equals: vitest's deep equality walks 50 000 bytes one by one.
+    expect(out.equals(Buffer.concat([part, part, part, part, part]))).toBe(true);
   });
 
   it('stops reading a plain body at the limit', async () => {

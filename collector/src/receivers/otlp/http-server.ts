@@ -85,8 +85,9 @@ export class OtlpHttpServer {
       headersTimeout: readTimeout > 0 && headerTimeout > readTimeout ? readTimeout : headerTimeout,
       keepAliveTimeout: idleTimeout,
     });
+    // Malformed HTTP and header timeouts are left to Node's default clientError handling
+    // (400 / 431 / 408 and close), which is what we would do ourselves.
     this.server.on('request', this.onRequest);
-    this.server.on('clientError', this.onClientError);
   }
 
   /** Binds the endpoint; resolves with the bound "host:port". */
@@ -141,13 +142,6 @@ export class OtlpHttpServer {
     });
     return this.closed;
   }
-
-  private readonly onClientError = (err: Error & { code?: string }, socket: import('node:stream').Duplex): void => {
-    // Malformed HTTP or a header timeout: answer 400 if the socket can still take it.
-    this.logger.debug({ err: err.message, code: err.code }, 'HTTP client error');
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  };
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.handle(req, res).catch((err: unknown) => {
