@@ -12,6 +12,7 @@ import { otlphttpExporterFactory } from './exporters/otlphttp/factory.ts';
 import { healthCheckFactory } from './extensions/health_check/factory.ts';
 import { batchFactory } from './processors/batch/factory.ts';
 import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
+import { tailSamplingFactory } from './processors/tail_sampling/factory.ts';
 import { otlpReceiverFactory } from './receivers/otlp/factory.ts';
 
 export const receiverFactories: AnyFactory[] = [
@@ -20,6 +21,7 @@ export const receiverFactories: AnyFactory[] = [
 export const processorFactories: AnyFactory[] = [
   batchFactory,
   memoryLimiterFactory,
+  tailSamplingFactory,
 ];
 export const exporterFactories: AnyFactory[] = [
   debugFactory,

@@ -15,7 +15,8 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { SpanStatusCode } from '@opentelemetry/api';
 import { freePort } from './helpers/free-port.ts';
 import { OtlpGrpcSink } from './helpers/otlp-sink.ts';
-import { CollectorProcess } from './helpers/collector-process.ts';
+import { CollectorProcess, REPO_ROOT } from './helpers/collector-process.ts';
+import { execFileSync } from 'node:child_process';
 
 async function sendSpans(exporter: SpanExporter, service: string, count: number): Promise<string[]> {
   const provider = new BasicTracerProvider({
@@ -117,6 +118,30 @@ service:
     expect(one.events[0]!.name).toBe('checkpoint');
     // Logs are JSON lines carrying the component id.
     expect(collector.logLines().some((l) => l['otelcol.component.id'] === 'otlp/sink' || l['otelcol.component.id'] === 'otlp')).toBe(true);
+  });
+
+  it('the bundle that `npm run collector` builds runs the same pipeline', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT });
+    const [grpcPort, healthPort] = await Promise.all([freePort(), freePort()]);
+    const config = join(dir, 'bundle.yaml');
+    writeFileSync(
+      config,
+      `
+receivers: { otlp: { protocols: { grpc: { endpoint: 127.0.0.1:${grpcPort} } } } }
+processors: { batch: { timeout: 10ms } }
+exporters: { otlp: { endpoint: 127.0.0.1:${sink.port}, tls: { insecure: true } } }
+extensions: { health_check: { endpoint: 127.0.0.1:${healthPort} } }
+service:
+  extensions: [health_check]
+  pipelines: { traces: { receivers: [otlp], processors: [batch], exporters: [otlp] } }
+  telemetry: { metrics: { level: none } }
+`,
+    );
+    collector = new CollectorProcess(['--config', config], {}, { bundle: true });
+    await collector.waitHealthy(`http://127.0.0.1:${healthPort}/`);
+    const sent = await sendSpans(new GrpcExporter({ url: `http://127.0.0.1:${grpcPort}` }), 'svc-bundle', 10);
+    await sink.waitForSpans(10);
+    expect(sink.spans().map((s) => s.spanId.toString('hex')).sort()).toEqual([...sent].sort());
   });
 
   it('validate prints every problem with its YAML path and exits 1', async () => {

@@ -209,7 +209,7 @@ describe('malformed input', () => {
   });
 
   it('bounds AnyValue nesting like the indexer', () => {
-    let v = hex('0a01 61'); // innermost stringValue 'a'
+    let v: Buffer = hex('0a01 61'); // innermost stringValue 'a'
     const wrap = (inner: Buffer) => lenField(0x2a, lenField(0x0a, inner));
     for (let i = 0; i < 31; i++) v = wrap(v);
     expect(() => decodeAnyValue(v)).not.toThrow(); // 32 levels

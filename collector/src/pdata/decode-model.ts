@@ -130,7 +130,15 @@ function readBytes(r: WireReader, end: number): Buffer {
   const stop = r.lenEnd(end);
   const start = r.pos;
   r.pos = stop;
-  return stop === start ? EMPTY : Buffer.from(r.buf.subarray(start, stop));
+  return copyOut(r.buf, start, stop);
+}
+
+/** A pool-allocated copy of buf[start, end) (allocUnsafe + copy is about twice as fast as Buffer.from(subarray)). */
+function copyOut(buf: Buffer, start: number, end: number): Buffer {
+  if (end === start) return EMPTY;
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
 }
 
 function readId(r: WireReader, end: number, want: number, what: string, at: number): Buffer {
@@ -139,7 +147,7 @@ function readId(r: WireReader, end: number, want: number, what: string, at: numb
   if (len !== 0 && len !== want) throw new InvalidIdError(`${what} has ${len} bytes, expected ${want}`, at);
   const start = r.pos;
   r.pos = stop;
-  return len === 0 ? EMPTY : Buffer.from(r.buf.subarray(start, stop));
+  return copyOut(r.buf, start, stop);
 }
 
 /** uint32 varint: the low 32 bits, as protobufjs and Go do for an over-long value. */
@@ -158,6 +166,15 @@ function readInt32(r: WireReader, end: number): number {
   if (v <= 0x7fffffff) return v;
   r.pos = at;
   return Number(BigInt.asIntN(32, r.varint64(end)));
+}
+
+/** int64 varint; values below 2^53 (nearly all) skip the bigint loop. */
+function readInt64(r: WireReader, end: number): bigint {
+  const at = r.pos;
+  const v = r.varint(end);
+  if (v <= Number.MAX_SAFE_INTEGER) return BigInt(v);
+  r.pos = at;
+  return r.varint64(end);
 }
 
 function readFixed64(r: WireReader, end: number): bigint {
@@ -518,7 +535,7 @@ function readAnyValue(r: WireReader, end: number, depth: number, prev: AnyValue)
         break;
       case 3:
         expectWire(tag, WIRE_VARINT, 'AnyValue', at);
-        v = { intValue: r.varint64(end) };
+        v = { intValue: readInt64(r, end) };
         break;
       case 4:
         expectWire(tag, WIRE_I64, 'AnyValue.double_value', at);

@@ -34,7 +34,7 @@ describe('encodeExportRequestModel against the reference encoder', () => {
       fc.property(arbExportRequest({ flags: false }), (m) => {
         expect(hex(encodeExportRequestModel(m))).toBe(hex(referenceEncode(m)));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

@@ -13,6 +13,8 @@
  * `resource` / `scope` are written when non-null (even if empty), a span's `status` only when it
  * is not the default, and KeyValue.value always (gogoproto's non-nullable field; `{}` is `12 00`).
  * Out-of-range numbers are reduced as the wire type does (uint32 modulo 2^32, fixed64 modulo 2^64).
+ * Ids are written as given, their length unchecked (so tests can build requests the receivers
+ * must refuse); the decoders and the JSON reader are where lengths are enforced.
  */
 import { int32Size, lenFieldSize, utf8Length, varint64Size, varintSize, WireWriter } from './wire-writer.ts';
 import type {

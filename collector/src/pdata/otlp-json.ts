@@ -89,7 +89,10 @@ export function parseJsonText(body: Buffer | string): unknown {
   }
 }
 
-const LONG_DIGIT_RUN = /\d{16}/;
+// A bare (unquoted) number of 16+ digits: after ':' ',' or '[' (whitespace and a sign allowed).
+// Digit runs inside strings (timestamps sent as strings, ids) do not match, except by rare
+// accident, which only costs the scan below.
+const LONG_DIGIT_RUN = /[:,[]\s*-?\d{16}/;
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;

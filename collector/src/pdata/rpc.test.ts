@@ -222,7 +222,7 @@ describe('google.rpc.Status and RetryInfo', () => {
           expect(() => retryDelayMsFromStatusDetails(bin.subarray(0, n))).not.toThrow();
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });

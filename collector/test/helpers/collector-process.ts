@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = resolve(REPO_ROOT, 'collector/src/main.ts');
+/** The esbuild bundle `npm run collector` runs (built by scripts/build.mjs). */
+export const BUNDLE = resolve(REPO_ROOT, 'dist/collector.mjs');
 
 export class CollectorProcess {
   readonly child: ChildProcess;
@@ -15,8 +17,10 @@ export class CollectorProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  /** `bundle: true` runs dist/collector.mjs with plain node (as `npm run collector` does). */
+  constructor(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean } = {}) {
+    const entry = opts.bundle ? [BUNDLE] : ['--import', 'tsx', MAIN];
+    this.child = spawn(process.execPath, [...entry, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -217,7 +217,7 @@ export class Generator {
       budget--;
     }
 
-    const producing = this.nextTrace < this.traceLimit || heap.size > 0;
+    const producing = this.producing();
     if (!producing && this.drainStartedAt < 0) this.drainStartedAt = now;
     this.pumpExports(now, producing);
 
@@ -231,6 +231,11 @@ export class Generator {
     if (this.queue.size > 0 && this.inflight < this.c.max_concurrent_exports) next = Math.min(next, this.flushDeadline);
     if (!producing) next = Math.min(next, this.drainStartedAt + this.c.shutdown_timeout + 1);
     this.schedule(Math.min(next - now, MAX_IDLE_MS));
+  }
+
+  /** Traces left to start or spans left to end. */
+  private producing(): boolean {
+    return this.nextTrace < this.traceLimit || this.heap.size > 0;
   }
 
   private schedule(delayMs: number): void {
@@ -297,6 +302,10 @@ export class Generator {
     const deadline = now + this.c.export_timeout;
     void Promise.all(requests.map((r) => this.exportWithRetry(r, deadline).then(() => this.encoder.release(r)))).then(() => {
       this.inflight--;
+      if (this.finished) return;
+      // Start the next export right away rather than on the next tick: at high rates the ticks
+      // would otherwise cap exports at one per tick.
+      this.pumpExports(this.nowMs(), this.producing());
       this.wake();
     });
   }

@@ -147,11 +147,15 @@ async function startWorkers(config: LoadgenConfig, runTag: number, traceLimit: n
     result.catch(() => workers.forEach((x) => void x.terminate()));
     ready.push(Promise.race([isReady, result.then(() => {})]));
     handles.push({
+      // A worker that already finished answers no more messages: its result says where it stopped.
       pause: () =>
-        new Promise<number>((resolve) => {
-          pauseWaiter = resolve;
-          worker.postMessage({ type: 'pause' } satisfies ToWorker);
-        }),
+        Promise.race([
+          new Promise<number>((resolve) => {
+            pauseWaiter = resolve;
+            worker.postMessage({ type: 'pause' } satisfies ToWorker);
+          }),
+          result.then((r) => r.tracesStarted),
+        ]),
       setLimit: (limit) => worker.postMessage({ type: 'limit', limit } satisfies ToWorker),
       counters: () => counters,
       result,

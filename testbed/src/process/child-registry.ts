@@ -80,7 +80,8 @@ export class ChildRegistry {
   }
 
   private startReaper(): void {
-    const reaper = spawn(process.execPath, ['-e', REAPER_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'] });
+    // Its own process group, so killing the testbed's group (kill -9 -PGID) does not take it along.
+    const reaper = spawn(process.execPath, ['-e', REAPER_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     reaper.on('error', () => (this.reaper = undefined));
     reaper.stdin!.on('error', () => {});
     // Neither the reaper nor its pipe may keep the testbed alive.

@@ -58,9 +58,9 @@ export interface ResourceSummary {
 
 export class ResourceSampler {
   /** Time of each sample, ms since the sampler started. */
-  private times = new Float64Array(64);
-  private cpu = new Float64Array(64);
-  private rss = new Float64Array(64);
+  private times: Float64Array = new Float64Array(64);
+  private cpu: Float64Array = new Float64Array(64);
+  private rss: Float64Array = new Float64Array(64);
   private n = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly t0 = performance.now();

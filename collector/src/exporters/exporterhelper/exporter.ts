@@ -10,6 +10,7 @@
  * The exporter-specific part (a client with start/shutdown and the push function) is an
  * ExportClient.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CreateSettings, Exporter, Host } from '../../component/types.ts';
 import { CollectorError } from '../../errors/codes.ts';
@@ -51,6 +52,8 @@ export class TracesExporterHelper implements Exporter {
     this.logger = settings.logger;
     this.config = config;
     this.client = client;
+    // Every attempt without a deadline listens on this one signal: no listener cap (and no leak warning).
+    setMaxListeners(0, this.lifetime.signal);
     const obs = new ExporterObs(settings.telemetry, settings.id.id);
     const timeout = new TimeoutSender(config.timeoutMs, client.push, this.lifetime.signal);
     const retry = new PassThroughRetrySender(config.retry, timeout);

@@ -237,6 +237,12 @@ describe('otlp exporter: error classification (otelcol otlpexporter shouldRetry)
     expect(err.message).toContain('UNAVAILABLE');
     expect(await exporterCounts(telemetry, 'otlp/test')).toMatchObject({ sent: 0, failed: 2 });
   });
+  it('with wait_for_ready, waits for a connection until the deadline instead of failing fast', async () => {
+    const port = await closedPort();
+    const { exporter } = await startExporter({ endpoint: `127.0.0.1:${port}`, wait_for_ready: true, timeout: '200ms' });
+    const err = await rejection(exporter.consume(testBatch(testSpans(1))));
+    expect(err.code).toBe('TP_EXPORT_TIMEOUT');
+  });
 });
 
 describe('otlp exporter: responses', () => {

@@ -115,10 +115,18 @@ export class RawGrpcServer {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const all = Buffer.concat(chunks);
-        const flag = all.readUInt8(0);
-        const wire = all.subarray(5, 5 + all.readUInt32BE(1));
-        const message = flag === 1 && headers['grpc-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
-        self.requests.push({ headers, compressedFlag: flag, wire, message });
+        let request: RawGrpcRequest;
+        try {
+          const flag = all.readUInt8(0);
+          const wire = all.subarray(5, 5 + all.readUInt32BE(1));
+          const message = flag === 1 && headers['grpc-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
+          request = { headers, compressedFlag: flag, wire, message };
+        } catch (err) {
+          // Not a well-formed message: answer INTERNAL (trailers-only) instead of leaving the call open.
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '13', 'grpc-message': encodeURIComponent((err as Error).message) }, { endStream: true });
+          return;
+        }
+        self.requests.push(request);
         // An empty ExportTraceServiceResponse, uncompressed, then OK in the trailers.
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
         stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));

@@ -40,7 +40,7 @@ export class OtlpHttpClient implements ExportClient {
     const url = tracesUrl(config);
     if (typeof url === 'string') throw new CollectorError('TP_CONFIG_INVALID', url === NO_TRACES_ENDPOINT ? url : `otlphttp: ${url}`);
     this.url = url;
-    this.urlText = url.href;
+    this.urlText = redactedUrl(url);
     const headers: Record<string, string> = {
       'content-type': config.encoding === 'json' ? JSON_CONTENT_TYPE : PROTOBUF_CONTENT_TYPE,
       'user-agent': USER_AGENT,
@@ -139,6 +139,14 @@ export class OtlpHttpClient implements ExportClient {
     const message = res.status >= 400 ? errorBodyMessage(res.body, res.contentType) : undefined;
     throw classifyHttpError(this.urlText, res.status, res.retryAfter, message, Date.now());
   }
+}
+
+/** The URL for messages, password replaced as Go's url.Redacted() does (errors get logged). */
+function redactedUrl(url: URL): string {
+  if (url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.password = 'xxxxx';
+  return copy.href;
 }
 
 interface HttpResponse {

@@ -49,7 +49,15 @@ export class HttpTestServer {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const wire = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
+      let body = wire;
+      try {
+        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(wire);
+      } catch (err) {
+        // A body that is not what its Content-Encoding says: refuse it, as a real receiver would.
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`bad gzip body: ${(err as Error).message}`);
+        return;
+      }
       this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, wire, body, remotePort: req.socket.remotePort ?? 0 });
       const a = this.answer(this.requests.length);
       if (a === 'never') return;

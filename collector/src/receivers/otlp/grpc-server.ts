@@ -6,6 +6,7 @@
  * refusal's own status otherwise (UNAVAILABLE when retryable, RESOURCE_EXHAUSTED + RetryInfo
  * when throttled).
  */
+import { widenFlowControlWindows } from './grpc-flow-control.ts';
 import {
   Metadata,
   Server,
@@ -150,11 +151,16 @@ export class OtlpGrpcServer {
     }
   }
 
-  private bind(target: string): Promise<number> {
-    return new Promise((resolve, reject) => {
+  private async bind(target: string): Promise<number> {
+    const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
     });
+    this.tunedServers = widenFlowControlWindows(this.server);
+    return port;
   }
+
+  /** HTTP/2 servers whose flow-control windows were widened (see grpc-flow-control.ts). */
+  tunedServers = 0;
 
   private readonly handleExport = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
     let batch: SpanBatch;

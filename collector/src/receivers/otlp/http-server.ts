@@ -109,9 +109,11 @@ export class OtlpHttpServer {
       };
       this.server.once('error', onError);
       this.server.once('listening', onListening);
-      // An empty host (":4318") listens on every interface, as Go's net.Listen does.
+      // An empty host (":4318") listens on every interface, as Go's net.Listen does. Go listens
+      // on one address for a name and prefers IPv4, so "localhost" is 127.0.0.1 there; Node would
+      // take whatever the resolver lists first (often ::1), which IPv4 senders could not reach.
       if (host === '') this.server.listen({ port });
-      else this.server.listen({ host, port });
+      else this.server.listen({ host: host === 'localhost' ? '127.0.0.1' : host, port });
     });
   }
 

@@ -77,6 +77,18 @@ describe('otlp receiver lifecycle', () => {
     expect(sink.spans).toBe(2);
   });
 
+  it('"localhost" and an empty host (all interfaces) are reachable over IPv4 loopback', async () => {
+    for (const host of ['localhost', '']) {
+      const sink = new SinkConsumer();
+      const r = await pool.start({ protocols: { grpc: { endpoint: `${host}:0` }, http: { endpoint: `${host}:0` } } }, sink);
+      const httpPort = r.http.slice(r.http.lastIndexOf(':') + 1);
+      const grpcPort = r.grpc.slice(r.grpc.lastIndexOf(':') + 1);
+      expect((await postHttp(`127.0.0.1:${httpPort}`, smallRequest(1))).status).toBe(200);
+      expect(await postGrpc(`127.0.0.1:${grpcPort}`, smallRequest(1))).toBeNull();
+      expect(sink.spans).toBe(2);
+    }
+  });
+
   it('shutdown() works without start() and twice; start() after shutdown() is refused', async () => {
     const config = otlpReceiverConfigSchema.parse(BOTH);
     const r = new OtlpReceiver(testSettings(), config, new SinkConsumer());

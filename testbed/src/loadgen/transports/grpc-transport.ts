@@ -22,6 +22,8 @@ export class GrpcTransport implements SpanTransport {
       'grpc.default_compression_algorithm': o.compression === 'gzip' ? GZIP : 0,
       'grpc.max_send_message_length': -1,
       'grpc.max_receive_message_length': -1,
+      // Each worker has its own connection, as separate services would.
+      'grpc.use_local_subchannel_pool': 1,
     });
     const tenants = o.tenants.length ? o.tenants : [undefined];
     this.metadataByTenant = tenants.map((tenant) => {
