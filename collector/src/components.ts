@@ -13,9 +13,11 @@ import { healthCheckFactory } from './extensions/health_check/factory.ts';
 import { batchFactory } from './processors/batch/factory.ts';
 import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
 import { tailSamplingFactory } from './processors/tail_sampling/factory.ts';
+import { jaegerReceiverFactory } from './receivers/jaeger/factory.ts';
 import { otlpReceiverFactory } from './receivers/otlp/factory.ts';
 
 export const receiverFactories: AnyFactory[] = [
+  jaegerReceiverFactory,
   otlpReceiverFactory,
 ];
 export const processorFactories: AnyFactory[] = [

@@ -50,6 +50,7 @@ export const errorCodes = {
   TP_EXPORT_PERMANENT: { message: 'export failed permanently', grpc: Grpc.INTERNAL, http: 500, retryable: false },
   TP_EXPORT_TIMEOUT: { message: 'export timed out', grpc: Grpc.DEADLINE_EXCEEDED, http: 504, retryable: true },
   TP_INTERNAL: { message: 'internal error', grpc: Grpc.INTERNAL, http: 500, retryable: false },
+  TP_UNAUTHENTICATED: { message: 'request not authenticated', grpc: Grpc.UNAUTHENTICATED, http: 401, retryable: false },
   TP_CONFIG_INVALID: { message: 'invalid configuration', grpc: Grpc.INVALID_ARGUMENT, http: 400, retryable: false },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

@@ -14,7 +14,7 @@ import { parseTimeSpec, type TimeSpec } from './time-spec.ts';
 function forwardIssues(ctx: z.RefinementCtx, issues: readonly z.core.$ZodIssue[]): void {
   for (const i of issues) {
     if (i.code === 'unrecognized_keys') {
-      for (const key of i.keys) ctx.addIssue({ code: 'custom', path: [...i.path, key] as PropertyKey[] as (string | number)[], message: 'unknown key' });
+      for (const key of i.keys) ctx.addIssue({ code: 'custom', path: [...(i.path as (string | number)[]), key], message: 'unknown key' });
     } else ctx.addIssue({ code: 'custom', path: i.path as (string | number)[], message: i.message });
   }
 }
@@ -313,10 +313,9 @@ function checkFaults(ctx: z.RefinementCtx, topology: TopologySpec, faults: reado
   faults.forEach((f, i) => {
     const at = (...p: (string | number)[]) => [...base, i, ...p];
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if ('until' in f || f.type === 'backend_down' || f.type === 'network_partition') {
-      const w = f as { until?: TimeSpec; for?: number };
-      if ((w.until === undefined) === (w.for === undefined)) issue(at(), 'give exactly one of until (a time) or for (a duration)');
-      else if (w.until && !timeAfter(w.until, f.at)) issue(at('until'), 'must be after at');
+    if (f.type === 'backend_down' || f.type === 'network_partition') {
+      if ((f.until === undefined) === (f.for === undefined)) issue(at(), 'give exactly one of until (a time) or for (a duration)');
+      else if (f.until && !timeAfter(f.until, f.at)) issue(at('until'), 'must be after at');
     }
     if ((f.type === 'gateway_crash' || f.type === 'oom') && f.restart_at && !timeAfter(f.restart_at, f.at)) issue(at('restart_at'), 'must be after at');
     if ((f.type === 'gateway_crash' || f.type === 'oom') && !tiered && f.gateway !== 0) {

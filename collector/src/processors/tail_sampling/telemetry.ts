@@ -8,6 +8,7 @@
  */
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { SelfTelemetry } from '../../telemetry/self-telemetry.ts';
+import { FastHistogram, type FastHistogramSeries } from './fast-histogram.ts';
 
 type BoundCounter = ReturnType<Counter<string>['labels']>;
 type BoundGauge = ReturnType<Gauge<string>['labels']>;
@@ -35,7 +36,8 @@ export class TailSamplingTelemetry {
   private readonly tracesByPolicy: BoundCounter[];
   private readonly spansByPolicy: BoundCounter[];
   private readonly evalErrors: BoundCounter[];
-  private readonly decisionLatency: BoundHistogram[];
+  /** One observation per policy per trace: the cheap histogram (fast-histogram.ts). */
+  private readonly decisionLatency: FastHistogramSeries[];
   private readonly globalTraces: BoundCounter[];
   /** Pending per-policy counts: [policy * KINDS + kind]. */
   private readonly pendingTraces: Float64Array;
@@ -74,10 +76,10 @@ export class TailSamplingTelemetry {
       'Count of sampling policy evaluation errors',
       ['processor', 'policy'],
     );
-    const latency = telemetry.histogram(
+    const latency = FastHistogram.in(
+      telemetry.registry,
       'otelcol_processor_tail_sampling_sampling_decision_latency',
       'Latency (in microseconds) of a given sampling policy',
-      ['processor', 'policy'],
       LATENCY_US_BUCKETS,
     );
     const global = telemetry.counter(
@@ -95,7 +97,7 @@ export class TailSamplingTelemetry {
         this.spansByPolicy.push(spansSampled.labels({ ...base, policy, ...kind }));
       }
       this.evalErrors.push(evalError.labels({ ...base, policy }));
-      this.decisionLatency.push(latency.labels({ ...base, policy }));
+      this.decisionLatency.push(latency.bind({ ...base, policy }));
     }
     this.globalTraces = KIND_LABELS.map((kind) => global.labels({ ...base, ...kind }));
     this.pendingTraces = new Float64Array(policyLabels.length * KINDS);

@@ -184,9 +184,9 @@ function entrySchema<S extends SectionMap>(sections: S, level: string) {
   const known = [...SECTIONLESS, ...Object.keys(sections)].sort();
   return zStrictObject(shape)
     .superRefine((raw, ctx) => {
-      const e = raw as Record<string, unknown>;
-      const type = e['type'];
-      if (typeof type !== 'string') return;
+      const e = raw as Record<string, unknown> | undefined;
+      const type = e?.['type'];
+      if (e === undefined || typeof type !== 'string') return;
       if (!known.includes(type)) {
         ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown ${level}policy type "${type}"; known types: ${known.join(', ')}` });
         return;
@@ -200,7 +200,7 @@ function entrySchema<S extends SectionMap>(sections: S, level: string) {
           for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: [type, ...issue.path], message: issue.message });
         }
       }
-    })
+    }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
     .transform((raw) => {
       const e = raw as Record<string, unknown>;
       const type = e['type'] as string;
@@ -246,13 +246,15 @@ export const policiesSchema = z
   .preprocess((v) => v ?? [], z.array(topLevelEntry, { error: 'expected a list of policies' }))
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
-    list.forEach((p, i) => {
-      if (typeof p?.name !== 'string') return;
-      if (p.name === '') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'policy name cannot be empty' });
-      else if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate policy name "${p.name}"` });
-      seen.add(p.name);
+    (list as unknown[]).forEach((p, i) => {
+      const name = typeof p === 'object' && p !== null ? (p as { name?: unknown }).name : undefined;
+      if (typeof name !== 'string') return;
+      if (name === '') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'policy name cannot be empty' });
+      else if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate policy name "${name}"` });
+      seen.add(name);
     });
-  });
+    // Run even when some entries have other problems: every problem is reported in one pass.
+  }, { when: () => true });
 
 // ---- output types ----
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { combineDecisions, isSampled } from './index.ts';
 import { Decision } from './policy.ts';
 
-const { Sampled: S, NotSampled: N, Dropped: D, InvertSampled: IS, InvertNotSampled: INS, Error: E, Pending: P, Unspecified: U } = Decision;
+const S = Decision.Sampled;
+const N = Decision.NotSampled;
+const D = Decision.Dropped;
+const IS = Decision.InvertSampled;
+const INS = Decision.InvertNotSampled;
+const E = Decision.Error;
+const P = Decision.Pending;
+const U = Decision.Unspecified;
 
 describe('combineDecisions (otelcol precedence)', () => {
   it.each([

@@ -7,7 +7,8 @@ import { buildPolicy, Decision, policiesSchema, type PolicyConfig } from './inde
 import { TokenBucket } from './token-bucket.ts';
 import { makeTrace, policySettings, span1 } from './testdata/make-trace.ts';
 
-const { Sampled: S, NotSampled: N } = Decision;
+const S = Decision.Sampled;
+const N = Decision.NotSampled;
 
 function policy(entry: Record<string, unknown>) {
   const parsed = policiesSchema.parse([{ name: 'p', ...entry }]) as PolicyConfig[];

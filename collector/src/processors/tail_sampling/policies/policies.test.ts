@@ -9,7 +9,10 @@ import { ByteRange } from './span-fields.ts';
 import { TraceStateReader } from './tracestate.ts';
 import { EPOCH_NS, makeTrace, policySettings, span1, type SpanSpec } from './testdata/make-trace.ts';
 
-const { Sampled: S, NotSampled: N, InvertSampled: IS, InvertNotSampled: INS } = Decision;
+const S = Decision.Sampled;
+const N = Decision.NotSampled;
+const IS = Decision.InvertSampled;
+const INS = Decision.InvertNotSampled;
 
 /** Validates one policy entry through the real schema and builds it. */
 function policy(entry: Record<string, unknown>) {
