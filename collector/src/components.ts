@@ -6,34 +6,46 @@ import type { AnyFactory } from './component/types.ts';
 import { FactoryRegistry } from './component/registry.ts';
 import { debugFactory } from './exporters/debug/factory.ts';
 import { fileFactory } from './exporters/file/factory.ts';
+import { loadBalancingFactory } from './exporters/loadbalancing/factory.ts';
 import { nopFactory } from './exporters/nop/factory.ts';
 import { otlpExporterFactory } from './exporters/otlp/factory.ts';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory.ts';
+import { bearerTokenAuthFactory } from './extensions/bearertokenauth/factory.ts';
+import { fileStorageFactory } from './extensions/file_storage/factory.ts';
 import { healthCheckFactory } from './extensions/health_check/factory.ts';
 import { batchFactory } from './processors/batch/factory.ts';
 import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
+import { probabilisticSamplerFactory } from './processors/probabilistic_sampler/factory.ts';
+import { redactionFactory } from './processors/redaction/factory.ts';
 import { tailSamplingFactory } from './processors/tail_sampling/factory.ts';
 import { jaegerReceiverFactory } from './receivers/jaeger/factory.ts';
 import { otlpReceiverFactory } from './receivers/otlp/factory.ts';
+import { zipkinReceiverFactory } from './receivers/zipkin/factory.ts';
 
 export const receiverFactories: AnyFactory[] = [
   jaegerReceiverFactory,
   otlpReceiverFactory,
+  zipkinReceiverFactory,
 ];
 export const processorFactories: AnyFactory[] = [
   batchFactory,
   memoryLimiterFactory,
+  probabilisticSamplerFactory,
+  redactionFactory,
   tailSamplingFactory,
 ];
 export const exporterFactories: AnyFactory[] = [
   debugFactory,
   fileFactory,
+  loadBalancingFactory,
   nopFactory,
   otlpExporterFactory,
   otlphttpExporterFactory,
 ];
 export const connectorFactories: AnyFactory[] = [];
 export const extensionFactories: AnyFactory[] = [
+  bearerTokenAuthFactory,
+  fileStorageFactory,
   healthCheckFactory,
 ];
 

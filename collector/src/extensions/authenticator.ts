@@ -68,3 +68,23 @@ export function resolveClientAuthenticator(host: Host, id: string): ClientAuthen
   if (!isClientAuthenticator(ext)) throw new CollectorError('TP_CONFIG_INVALID', `requested authenticator "${id}" is not a client authenticator`);
   return ext;
 }
+
+/** gRPC metadata as RequestHeaders (the first string value of a key). */
+export class GrpcMetadataHeaders implements RequestHeaders {
+  constructor(private readonly metadata: { get(key: string): (string | Buffer)[] }) {}
+
+  get(name: string): string | undefined {
+    const v = this.metadata.get(name)[0];
+    return typeof v === 'string' ? v : undefined;
+  }
+}
+
+/** node:http request headers (already lower-cased by Node) as RequestHeaders. */
+export class HttpRequestHeaders implements RequestHeaders {
+  constructor(private readonly headers: Readonly<Record<string, string | string[] | undefined>>) {}
+
+  get(name: string): string | undefined {
+    const v = this.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
+}

@@ -58,6 +58,14 @@ export class AttributeRef {
 
   /** int64 value as a number (exact within ±2^53; beyond that, nearest double). */
   intValue(): number {
+    // Up to 7 varint bytes (49 bits) a double holds the value exactly: no BigInt (~0.3 µs) needed.
+    // Negative int64s are always 10 bytes and take the BigInt path.
+    if (this.end - this.start <= 7) {
+      const r = this.reader;
+      r.buf = this.buf;
+      r.pos = this.start;
+      return r.varint(this.end);
+    }
     return Number(this.intValueBig());
   }
 

@@ -337,3 +337,19 @@ describe('attribute look-ups', () => {
     );
   });
 });
+
+describe('AttributeRef.intValue', () => {
+  it('equals Number(intValueBig()) for every int64 (fast path below 2^49)', () => {
+    const ref = new AttributeRef();
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.bigInt({ min: 0n, max: 1n << 50n })), (v) => {
+        const span = { ...allSpans(fc.sample(arbExportRequest({ maxSpans: 1 }).filter((x) => allSpans(x).length === 1), { numRuns: 1, seed: 1 })[0]!)[0]!, attributes: [{ key: 'n', value: { intValue: v } }] };
+        const bytes = encodeExportRequestModel({ resourceSpans: [{ resource: null, schemaUrl: '', scopeSpans: [{ scope: null, schemaUrl: '', spans: [span] }] }] });
+        const batch = indexExportRequest(bytes);
+        expect(findSpanAttribute(batch, 0, Buffer.from('n'), ref)).toBe(true);
+        expect(ref.intValue()).toBe(Number(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

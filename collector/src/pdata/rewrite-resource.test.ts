@@ -97,7 +97,7 @@ describe('replaceResources()', () => {
         expect(encodeExportRequest(batch)).toBe(bytes);
         expect(placedOnWire(encodeExportRequest(batch.select(Uint32Array.from(rows.keys()))))).toEqual(before);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -175,7 +175,7 @@ describe('replaceScopes()', () => {
           expect(findScopeAttribute(view, k, Buffer.from(first.key), ref)).toBe(true);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });

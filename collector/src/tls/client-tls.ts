@@ -122,7 +122,9 @@ export function clientTlsFailureHint(message: string, settings: ClientTlsSetting
   if (/wrong version number|packet length too long|unknown protocol/i.test(message)) {
     return 'the server does not speak TLS on this port (use an http:// endpoint or tls.insecure: true for plaintext)';
   }
-  if (/ECONNRESET|socket hang up|Socket closed|Connection dropped|Connection closed|ended by the other party/i.test(message) && ours !== undefined) {
+  // grpc-js says "Failed to connect" when the HTTP/2 session closes before it is ready, which is
+  // what a server refusing our certificate after the handshake looks like from here.
+  if (/ECONNRESET|socket hang up|Socket closed|Connection dropped|Connection closed|ended by the other party|Failed to connect/i.test(message) && ours !== undefined) {
     const expired = Date.parse(ours.validTo) < Date.now() ? ` Our client certificate expired on ${ours.validTo}.` : '';
     return (
       'the server closed the connection right after the TLS handshake: it may refuse our client certificate ' +

@@ -62,6 +62,7 @@ export function attachGrpcServerTls(server: Server, provider: SecureContextProvi
     if (attached.has(h)) continue;
     attached.add(h);
     h.on('tlsClientError', (err: Error, socket: TLSSocket) => provider.logHandshakeFailure(err, socket, transport));
+    h.on('secureConnection', (socket: TLSSocket) => provider.logHandshake(socket, transport));
   }
   return count;
 }

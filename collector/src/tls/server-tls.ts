@@ -26,6 +26,8 @@ export interface SecureContextProvider {
   coversServerName(name: string): boolean;
   /** Logs a failed handshake (rate limited) with the reason rebuilt from the socket. */
   logHandshakeFailure(err: Error, socket: TLSSocket | undefined, transport: string): void;
+  /** Logs (debug) a completed handshake: peer, protocol, the client certificate's subject. */
+  logHandshake(socket: TLSSocket, transport: string): void;
   /** Re-reads the files now (tests; the watcher and reload_interval do this on their own). */
   reloadNow(): Promise<void>;
   /** Reloads that changed the material so far. */
@@ -73,9 +75,12 @@ class ServerTlsProvider implements SecureContextProvider {
   private readonly handshakeLog: HandshakeLog;
   private x509: { fingerprint: string; cert: X509Certificate | undefined } | undefined;
 
+  private readonly logger: Logger;
+
   constructor(material: ReloadingMaterial<ServerMaterial>, requireClientCert: boolean, logger: Logger) {
     this.material = material;
     this.requireClientCert = requireClientCert;
+    this.logger = logger;
     this.handshakeLog = new HandshakeLog(logger);
   }
 
@@ -117,6 +122,16 @@ class ServerTlsProvider implements SecureContextProvider {
     this.handshakeLog.failed(failure, remoteOf(socket), transport);
   }
 
+  logHandshake(socket: TLSSocket, transport: string): void {
+    // Once per connection, not per request; skipped entirely unless debug logging is on.
+    if (!this.logger.isLevelEnabled('debug')) return;
+    const peer = socket.getPeerX509Certificate();
+    this.logger.debug(
+      { transport, remote: remoteOf(socket), protocol: socket.getProtocol(), client_subject: peer?.subject.replace(/\n/g, ', ') },
+      'TLS connection established',
+    );
+  }
+
   reloadNow(): Promise<void> {
     return this.material.trigger();
   }
@@ -144,5 +159,6 @@ export function remoteOf(socket: TLSSocket | undefined): string | undefined {
 export function attachServerTls(server: TlsServer, provider: SecureContextProvider, transport: string): void {
   const unsubscribe = provider.onReload((context) => server.setSecureContext(context));
   server.on('tlsClientError', (err: Error, socket: TLSSocket) => provider.logHandshakeFailure(err, socket, transport));
+  server.on('secureConnection', (socket: TLSSocket) => provider.logHandshake(socket, transport));
   server.once('close', unsubscribe);
 }

@@ -27,6 +27,8 @@ export interface LoadRunOptions {
 export interface LoadRun {
   readonly config: LoadgenConfig;
   readonly runTag: number;
+  /** Resolves with the run's epoch (wall clock ms of trace 0's start) once the workers are up. */
+  readonly started: Promise<number>;
   /** Resolves with the merged report once every worker settled every span. */
   readonly done: Promise<LoadReport>;
   /** Stops starting traces (at one trace index for all workers), then lets the workers drain. */
@@ -97,9 +99,13 @@ export function startLoad(input: LoadgenConfigInput | LoadgenConfig, options: Lo
     return report;
   });
 
+  const startedAt = handles.then(() => epochMs);
+  // A failed start is reported by done too; nobody has to await this one.
+  startedAt.catch(() => {});
   return {
     config,
     runTag,
+    started: startedAt,
     done,
     async stop() {
       const hs = await handles;

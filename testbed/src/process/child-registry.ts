@@ -96,22 +96,24 @@ export class ChildRegistry {
   }
 }
 
-/** Signals the process group led by pid (and pid itself); false if it no longer exists. */
+/**
+ * Signals the process group led by pid; pid alone when it leads no group. Not both: a group signal
+ * already reaches the leader, and a second SIGTERM makes a collector skip its graceful drain
+ * ("second signal received, exiting now"). False if it no longer exists.
+ */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  let ok = false;
   try {
     process.kill(-pid, signal);
-    ok = true;
+    return true;
   } catch {
     // not a group leader, or gone
   }
   try {
     process.kill(pid, signal);
-    ok = true;
+    return true;
   } catch {
-    // gone
+    return false;
   }
-  return ok;
 }
 
 /** The testbed's process-wide registry. */

@@ -194,6 +194,8 @@ export interface RunResult {
   /** All loads together, with the collectors' counted drops. */
   accounting?: AccountingResult;
   loss?: LossSummary;
+  /** How the wait for the pipeline to empty ended. */
+  drain?: { drained: boolean; waitedMs: number; reason: string; holding: Record<string, number> };
   processes: ProcessResult[];
   series: HopSeries[];
   faults: FaultRecord[];

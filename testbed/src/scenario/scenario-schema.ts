@@ -255,7 +255,7 @@ const drainSchema = z
     /** Longest wait for the pipeline to empty after the load ended. */
     timeout: duration.default(30_000),
     /** The pipeline counts as empty when nothing moved for this long. */
-    settle: duration.default(1000),
+    settle: duration.default(3000),
   })
   .strict();
 
@@ -329,6 +329,7 @@ function checkFaults(ctx: z.RefinementCtx, topology: TopologySpec, faults: reado
       if (f.netns) {
         if (f.mode === 'latency' || f.mode === 'bandwidth') issue(at('mode'), 'with netns only drop, blackhole and reset are supported (iptables)');
         if (netnsHop !== undefined && netnsHop !== f.hop) issue(at('hop'), `only one hop per run can use netns (already ${netnsHop})`);
+        if (f.hop === 'gateway-backend' && f.gateway !== undefined) issue(at('gateway'), 'a netns partition of gateway-backend cuts the backend off from every gateway; drop gateway or use the proxy (netns: false)');
         netnsHop = f.hop;
       }
     }

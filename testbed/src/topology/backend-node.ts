@@ -6,6 +6,7 @@ import { ManagedProcess } from '../process/managed-process.ts';
 import { REPO_ROOT } from '../scenario/load-scenario.ts';
 import type { NetnsLink } from './netns.ts';
 import { ProcessInstance } from './process-instance.ts';
+import { EarlyExitError } from './collector-node.ts';
 
 export interface BackendNodeOptions {
   runDir: string;
@@ -13,9 +14,10 @@ export interface BackendNodeOptions {
   netns?: NetnsLink;
   tenantHeader?: string;
   sampleIntervalMs: number;
-  /** Fixed ports (an external pipeline must know where to send); 0 = free ones. */
+  /** Ports to listen on (fixed for an external pipeline, or picked by the topology); 0 = any. */
   grpcPort?: number;
   httpPort?: number;
+  onInstance?: (inst: ProcessInstance) => void;
 }
 
 export class BackendNode {
@@ -56,10 +58,15 @@ export class BackendNode {
     const logFile = join(this.o.runDir, 'logs', 'backend.log');
     const proc = await ManagedProcess.start({ name: 'backend', command: cmd.command, args: cmd.args, cwd: REPO_ROOT, logFile, stopGraceMs: 3000 });
     this.instance = new ProcessInstance('backend', 'backend', 1, proc, [cmd.command, ...cmd.args].join(' '), this.o.sampleIntervalMs, { logFile });
+    this.o.onInstance?.(this.instance);
     try {
       this.ports = await proc.waitForJsonLine<BackendPorts>(30_000);
     } catch (e) {
+      const exited = !proc.running;
+      this.instance.endedBy = 'failed to start';
       await proc.stop(1000);
+      // Exited at once: most likely a port taken meanwhile; the caller may try other ports.
+      if (exited) throw new EarlyExitError(`backend exited before it listened: ${(e as Error).message}`);
       throw e;
     }
     this.admin = new BackendAdminClient(`http://${this.o.host}:${this.ports.adminPort}`);

@@ -25,3 +25,16 @@ export function heldSpans(samples: readonly PromSample[]): number {
   const c = collectorCounters(samples);
   return Math.max(0, c.receiverAccepted - c.exporterSent - c.exporterSendFailed - c.exporterEnqueueFailed - c.processorDropped);
 }
+
+/** otelcol names a loadbalancing exporter's per-backend exporters "otlp/<host:port>". */
+const SUB_EXPORTER = /^otlp(_grpc)?\/.+:\d+$/;
+
+/**
+ * Drops the series of a loadbalancing exporter's per-backend sub-exporters. Their spans are the
+ * loadbalancing exporter's too (counted twice otherwise), and their failures may be re-routed and
+ * sent elsewhere: what the pipeline lost is what the loadbalancing exporter itself reports.
+ */
+export function withoutSubExporters(samples: PromSample[]): PromSample[] {
+  if (!samples.some((s) => s.labels.exporter?.startsWith('loadbalancing'))) return samples;
+  return samples.filter((s) => s.labels.exporter === undefined || !SUB_EXPORTER.test(s.labels.exporter));
+}

@@ -11,7 +11,8 @@ import { getFreePorts } from '../process/free-port.ts';
 import { ManagedProcess, type ExitInfo } from '../process/managed-process.ts';
 import type { ProcessRole } from '../run/run-result.ts';
 import type { CollectorCommand } from './collector-command.ts';
-import { renderTemplate, toYaml, type TemplateValues } from './config-template.ts';
+import { withoutSubExporters } from './collector-metrics.ts';
+import { componentTypesOf, renderTemplate, toYaml, type TemplateValues } from './config-template.ts';
 import type { MemoryLimit } from './memory-limit.ts';
 import type { NetnsLink } from './netns.ts';
 import { ProcessInstance } from './process-instance.ts';
@@ -40,16 +41,29 @@ export interface CollectorNodeOptions {
   sampleIntervalMs: number;
   healthTimeoutMs?: number;
   stopGraceMs?: number;
+  /** Told about every process instance as it starts (to watch for unexpected exits). */
+  onInstance?: (inst: ProcessInstance) => void;
 }
 
 const PORT_ATTEMPTS = 3;
+
+/**
+ * Processors that pass every span on (or count what they drop): a collector made of these alone has
+ * sent, failed or dropped all it accepted once it is idle. Sampling processors are not among them.
+ */
+const PASS_THROUGH_PROCESSORS = new Set(['batch', 'memory_limiter', 'attributes', 'resource', 'span', 'transform', 'k8sattributes', 'resourcedetection', 'groupbyattrs']);
 
 export class CollectorNode {
   readonly instances: ProcessInstance[] = [];
   ports: CollectorPorts | undefined;
   configFile: string | undefined;
 
-  constructor(readonly o: CollectorNodeOptions) {}
+  /** Idle, it has sent, failed or dropped everything it accepted (no sampling processor). */
+  readonly passesEverySpan: boolean;
+
+  constructor(readonly o: CollectorNodeOptions) {
+    this.passesEverySpan = componentTypesOf(o.template).processor.every((p) => PASS_THROUGH_PROCESSORS.has(p));
+  }
 
   get name(): string {
     return this.o.name;
@@ -79,20 +93,33 @@ export class CollectorNode {
     return `http://${this.o.host}:${this.ports!.metrics}/metrics`;
   }
 
-  /** First start: free ports (tried again with new ones if the process dies early, a port clash). */
+  /** First start on free ports (tried again with new ones if the process dies early: a port clash). */
   async start(): Promise<ProcessInstance> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      const [grpc, http, health, metrics] = await getFreePorts(4);
-      this.ports = { grpc: grpc!, http: http!, health: health!, metrics: metrics! };
       try {
-        return await this.launch();
+        return await this.startOn(await CollectorNode.freePorts());
       } catch (e) {
         lastError = e;
         if (!(e instanceof EarlyExitError)) throw e;
       }
     }
     throw lastError;
+  }
+
+  /**
+   * First start on ports chosen by the caller (who may have handed them to peers already); throws
+   * EarlyExitError when the process dies before it is healthy (a port clash, among others).
+   */
+  async startOn(ports: CollectorPorts): Promise<ProcessInstance> {
+    this.ports = ports;
+    this.configText = undefined;
+    return this.launch();
+  }
+
+  static async freePorts(): Promise<CollectorPorts> {
+    const [grpc, http, health, metrics] = await getFreePorts(4);
+    return { grpc: grpc!, http: http!, health: health!, metrics: metrics! };
   }
 
   /** Starts it again on the same ports with the same config. */
@@ -119,11 +146,11 @@ export class CollectorNode {
     await inst.process.stop(this.o.stopGraceMs ?? 5000);
   }
 
-  /** Scrapes the running instance's metrics and remembers them on it. */
+  /** Scrapes the running instance's metrics (without loadbalancing sub-exporters) and remembers them on it. */
   async scrape(final = false, timeoutMs = 3000): Promise<PromSample[] | undefined> {
     const inst = this.current;
     if (!inst || !inst.running || !this.ports) return undefined;
-    const samples = await scrapePrometheus(this.metricsUrl, timeoutMs);
+    const samples = withoutSubExporters(await scrapePrometheus(this.metricsUrl, timeoutMs));
     const scrape = { samples, wallMs: Date.now() };
     inst.lastScrape = scrape;
     if (final) inst.finalScrape = scrape;
@@ -169,7 +196,7 @@ export class CollectorNode {
     mkdirSync(dir, { recursive: true });
     this.configFile = join(dir, `${this.name}.yaml`);
     // Rendered once: a restart runs the same config (same ports, same peers).
-    if (this.instances.length === 0 || !this.configText) this.configText = this.render();
+    this.configText ??= this.render();
     writeFileSync(this.configFile, this.configText);
     let cmd = this.o.command.run(this.configFile);
     if (this.o.netns) cmd = this.o.netns.wrap(cmd);
@@ -193,6 +220,7 @@ export class CollectorNode {
       memoryLimit: this.o.memoryLimit,
     });
     this.instances.push(inst);
+    this.o.onInstance?.(inst);
     try {
       await proc.waitForHealthy(this.healthUrl, this.o.healthTimeoutMs ?? 30_000);
     } catch (e) {

@@ -148,3 +148,20 @@ export function renderTemplate(config: unknown, values: TemplateValues, source =
 export function toYaml(config: unknown): string {
   return stringifyYaml(config, { lineWidth: 0 });
 }
+
+/** The ${testbed:NAME} placeholders a config uses. */
+export function placeholdersIn(config: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') for (const m of v.matchAll(PLACEHOLDER)) out.add(m[1]!);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        walk(k);
+        walk(x);
+      }
+    }
+  };
+  walk(config);
+  return out;
+}

@@ -39,6 +39,8 @@ export class ExponentialBackoff {
       const low = interval - delta;
       const high = interval + delta;
       wait = Math.floor(low + this.random() * (high - low + 1));
+      // The +1 keeps the high bound reachable; with a fractional bound it could overshoot it.
+      if (wait > high) wait = Math.floor(high);
     } else {
       wait = Math.floor(interval);
     }

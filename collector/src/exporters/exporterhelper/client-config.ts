@@ -1,14 +1,13 @@
 /**
  * Client settings both OTLP exporters share, spelled as otelcol spells them: `headers`
- * (configopaque.MapList), `tls` (configtls.ClientConfig) and `compression`
+ * (configopaque.MapList), `tls` (configtls.ClientConfig), `auth` (configauth) and `compression`
  * (configcompression.Type). They live beside the exporterhelper keys because only exporters
  * use client configs so far.
  */
 import { z } from 'zod';
-import { zDuration, zStrictObject } from '../../config/schema-helpers.ts';
 import { describeType, isMap } from '../../config/path.ts';
-
-const BOOL_MESSAGE = 'expected true or false';
+import { authConfigSchema } from '../../extensions/authenticator.ts';
+import { clientTlsConfigSchema, tlsHasCertificates, type ClientTlsConfig } from '../../tls/config.ts';
 
 /**
  * Header values as otelcol decodes them: strings, with YAML scalars weakly typed to their text
@@ -67,37 +66,10 @@ export const headersSchema = z
 
 export type HeaderList = z.output<typeof headersSchema>;
 
-const optString = z.string({ error: 'expected a string' }).optional();
-
-/** configtls.ClientConfig. Only plaintext is implemented so far; the exporters decide when TLS is needed. */
-export const tlsClientSchema = zStrictObject({
-  insecure: z.boolean({ error: BOOL_MESSAGE }).default(false),
-  insecure_skip_verify: z.boolean({ error: BOOL_MESSAGE }).default(false),
-  server_name_override: optString,
-  ca_file: optString,
-  ca_pem: optString,
-  include_system_ca_certs_pool: z.boolean({ error: BOOL_MESSAGE }).optional(),
-  cert_file: optString,
-  cert_pem: optString,
-  key_file: optString,
-  key_pem: optString,
-  min_version: optString,
-  max_version: optString,
-  cipher_suites: z.array(z.string({ error: 'expected a cipher suite name' })).nullish(),
-  curve_preferences: z.array(z.string({ error: 'expected a curve name' })).nullish(),
-  reload_interval: zDuration().optional(),
-  tpm: z.unknown().optional(),
-});
-
-export type TlsClientConfig = z.output<typeof tlsClientSchema>;
-
-/** True when the tls section names certificate material (otelcol then builds a TLS config even with insecure). */
-export function tlsHasCertificates(tls: TlsClientConfig): boolean {
-  return [tls.ca_file, tls.ca_pem, tls.cert_file, tls.cert_pem, tls.key_file, tls.key_pem].some((v) => v !== undefined && v !== '');
-}
-
-export const TLS_NOT_SUPPORTED =
-  'TLS client is not supported yet; set tls.insecure: true (or use an http:// endpoint) to send in plaintext';
+/** configtls.ClientConfig: the shared schema in collector/src/tls (TLS, mTLS, reload). */
+export const tlsClientSchema = clientTlsConfigSchema;
+export type TlsClientConfig = ClientTlsConfig;
+export { tlsHasCertificates };
 
 /** configcompression.Type values otelcol knows. */
 const KNOWN_COMPRESSION = new Set(['gzip', 'zlib', 'deflate', 'snappy', 'zstd', 'lz4', 'x-snappy-framed', 'none', '']);
@@ -122,8 +94,8 @@ export function zCompression(defaultValue: Compression) {
     .default(defaultValue);
 }
 
-/** `auth` (configauth): accepted by the schema so the message is not "unknown key", refused when set. */
-export const authSchema = z.unknown().optional();
+/** `auth` (configauth): `{ authenticator: <client auth extension id> }`, resolved at start. */
+export const authSchema = authConfigSchema.nullish();
 export const middlewaresSchema = z.unknown().optional();
 
 export const NOT_SUPPORTED_YET = (key: string) => `${key} is not supported yet`;

@@ -100,7 +100,16 @@ describe('client settings', () => {
   });
 
   it('tls: configtls keys with otelcol defaults', () => {
-    expect(tlsClientSchema.parse(undefined)).toEqual({ insecure: false, insecure_skip_verify: false });
+    expect(tlsClientSchema.parse(undefined)).toEqual({
+      insecure: false,
+      insecure_skip_verify: false,
+      include_system_ca_certs_pool: false,
+      min_version: '1.2',
+      max_version: '',
+      cipher_suites: [],
+      curve_preferences: [],
+      reload_interval: 0,
+    });
     expect(messages(tlsClientSchema.safeParse({ insecure: 'yes' }))).toEqual(['insecure: expected true or false']);
   });
 });

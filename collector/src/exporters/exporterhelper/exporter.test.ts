@@ -3,6 +3,7 @@ import { CollectorError } from '../../errors/codes.ts';
 import type { SpanBatch } from '../../pdata/span-batch.ts';
 import { queueConfigSchema, retryConfigSchema } from './config.ts';
 import { TracesExporterHelper, type ExportClient } from './exporter.ts';
+import { AttemptAbortedError } from './send-errors.ts';
 import type { PushSpans } from './sender.ts';
 import { exporterCounts, testBatch, testHost, testSettings, testSpans, WARN } from './test-support.ts';
 import { TimeoutSender } from './timeout-sender.ts';
@@ -44,7 +45,8 @@ function client(push: PushSpans): ExportClient & { started: number; stopped: num
   };
 }
 
-const defaults = { queue: queueConfigSchema.parse({}), retry: retryConfigSchema.parse({}) };
+/** Queue and retry off: consume() waits for the one attempt (the queue has its own tests). */
+const defaults = { queue: queueConfigSchema.parse({ enabled: false }), retry: retryConfigSchema.parse({ enabled: false }) };
 
 describe('TimeoutSender (per-attempt deadline)', () => {
   it('aborts the attempt and rejects with TP_EXPORT_TIMEOUT when the deadline passes', async () => {
@@ -84,6 +86,22 @@ describe('TimeoutSender (per-attempt deadline)', () => {
     attempts[1]!.reject(new CollectorError('TP_EXPORT_PERMANENT', 'no'));
     expect((await bad).code).toBe('TP_EXPORT_PERMANENT');
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ends an attempt still in flight when the lifetime signal aborts, with its reason', async () => {
+    vi.useFakeTimers();
+    const lifetime = new AbortController();
+    const { push, attempts } = controlledPush();
+    const sender = new TimeoutSender(5000, push, lifetime.signal);
+    const sent = rejection(sender.send(testBatch(testSpans(1))));
+    const reason = new AttemptAbortedError();
+    lifetime.abort(reason);
+    expect(await sent).toBe(reason);
+    expect(attempts[0]!.signal.reason).toBe(reason);
+    expect(vi.getTimerCount()).toBe(0);
+    // Later attempts do not start at all.
+    expect(await rejection(sender.send(testBatch(testSpans(1))))).toBe(reason);
+    expect(attempts).toHaveLength(1);
   });
 
   it('with timeout 0 sets no deadline and hands the lifetime signal on', async () => {
@@ -149,7 +167,8 @@ describe('TracesExporterHelper (queue -> metrics -> retry -> timeout -> push)', 
     await expect(idle.start(testHost)).rejects.toMatchObject({ code: 'TP_SHUTTING_DOWN' });
   });
 
-  it('with timeout 0, shutdown aborts in-flight attempts instead of waiting forever', async () => {
+  it('with timeout 0, shutdown aborts in-flight attempts once the drain time is up instead of waiting forever', async () => {
+    vi.useFakeTimers();
     const t = testSettings('otlp/forever');
     const { push, attempts } = controlledPush();
     // A push that only ends when its signal aborts, as the real clients do.
@@ -158,10 +177,16 @@ describe('TracesExporterHelper (queue -> metrics -> retry -> timeout -> push)', 
       signal.addEventListener('abort', () => attempts.at(-1)!.reject(signal.reason), { once: true });
       return p;
     };
-    const exporter = new TracesExporterHelper(t.settings, { timeoutMs: 0, ...defaults }, client(abortable));
+    const exporter = new TracesExporterHelper(t.settings, { timeoutMs: 0, shutdownDrainTimeoutMs: 2000, ...defaults }, client(abortable));
     await exporter.start(testHost);
     const sending = rejection(exporter.consume(testBatch(testSpans(2))));
-    await exporter.shutdown();
+    let done = false;
+    const stopping = exporter.shutdown().then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(done).toBe(false);
+    expect(attempts[0]!.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
     expect((await sending).code).toBe('TP_SHUTTING_DOWN');
     expect(await exporterCounts(t.telemetry, 'otlp/forever')).toMatchObject({ failed: 2 });
   });

@@ -43,7 +43,7 @@ export function testSettings(id: string): TestSettings {
 
 export const testHost = { getExtension: () => undefined, status: 'running' as const };
 
-/** Current value of a counter for the given labels (0 when the series does not exist). */
+/** Current value of a counter or gauge for the given labels (0 when the series does not exist). */
 export async function counterValue(telemetry: SelfTelemetry, name: string, labels: Record<string, string>): Promise<number> {
   const metric = telemetry.registry.getSingleMetric(name);
   if (metric === undefined) return 0;
@@ -60,6 +60,21 @@ export async function exporterCounts(telemetry: SelfTelemetry, exporter: string)
     sent: await counterValue(telemetry, 'otelcol_exporter_sent_spans', labels),
     failed: await counterValue(telemetry, 'otelcol_exporter_send_failed_spans', labels),
     enqueueFailed: await counterValue(telemetry, 'otelcol_exporter_enqueue_failed_spans', labels),
+  };
+}
+
+/** The exporterhelper's own series for one exporter: queue gauges, in-flight, our tailpipe_ counters. */
+export async function queueCounts(
+  telemetry: SelfTelemetry,
+  exporter: string,
+): Promise<{ size: number; capacity: number; inFlight: number; possibleDuplicates: number; corrupt: number }> {
+  const labels = { exporter };
+  return {
+    size: await counterValue(telemetry, 'otelcol_exporter_queue_size', { exporter, data_type: 'traces' }),
+    capacity: await counterValue(telemetry, 'otelcol_exporter_queue_capacity', { exporter, data_type: 'traces' }),
+    inFlight: await counterValue(telemetry, 'otelcol_exporter_in_flight_requests', labels),
+    possibleDuplicates: await counterValue(telemetry, 'tailpipe_exporter_possible_duplicate_spans', labels),
+    corrupt: await counterValue(telemetry, 'tailpipe_exporter_persistent_queue_corrupt_records', labels),
   };
 }
 

@@ -115,7 +115,7 @@ const disabledUnlessEnabled = (v: unknown): unknown => {
 const ROUTING_KEYS = ['traceID', 'service', 'resource', 'attributes'] as const;
 
 export const loadBalancingConfigSchema = zStrictObject({
-  routing_key: z.string({ error: STR }).default('traceID'),
+  routing_key: z.string({ error: STR }).default('traceID').transform((k) => (k === '' ? 'traceID' : k)),
   routing_attributes: z.preprocess((v) => v ?? [], z.array(z.string({ error: STR }))),
   ring: z.enum(['maglev', 'otelcol_classic'], { error: 'expected ring "maglev" or "otelcol_classic"' }).default('maglev'),
   protocol: zStrictObject({ otlp: templateSchema }),
@@ -125,7 +125,6 @@ export const loadBalancingConfigSchema = zStrictObject({
   retry_on_failure: z.preprocess(disabledUnlessEnabled, retryConfigSchema),
   sending_queue: z.preprocess(disabledUnlessEnabled, queueConfigSchema),
 }).superRefine((c, ctx) => {
-  if (c.routing_key === '') c.routing_key = 'traceID';
   if (!(ROUTING_KEYS as readonly string[]).includes(c.routing_key)) {
     const forMetrics = ['metric', 'streamID'].includes(c.routing_key);
     ctx.addIssue({

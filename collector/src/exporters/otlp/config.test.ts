@@ -29,7 +29,16 @@ describe('otlp exporter config', () => {
       endpoint: 'collector:4317',
       compression: 'gzip',
       headers: [],
-      tls: { insecure: true, insecure_skip_verify: false },
+      tls: {
+        insecure: true,
+        insecure_skip_verify: false,
+        include_system_ca_certs_pool: false,
+        min_version: '1.2',
+        max_version: '',
+        cipher_suites: [],
+        curve_preferences: [],
+        reload_interval: 0,
+      },
       read_buffer_size: 0,
       write_buffer_size: 524288,
       wait_for_ready: false,
@@ -51,7 +60,29 @@ describe('otlp exporter config', () => {
   it('loads testdata/config.yaml (aliases, schemes, every key)', () => {
     const { result, problems } = section('config.yaml');
     expect(problems).toEqual([]);
-    expect([...result.valid.keys()]).toEqual(['otlp', 'otlp/scheme', 'otlp_grpc/alias', 'otlp/full', 'otlp/list-headers']);
+    expect([...result.valid.keys()]).toEqual([
+      'otlp',
+      'otlp/scheme',
+      'otlp_grpc/alias',
+      'otlp/full',
+      'otlp/list-headers',
+      'otlp/tls-default',
+      'otlp/https',
+      'otlp/mtls',
+      'otlp/auth',
+    ]);
+    expect(result.valid.get('otlp/mtls')!.config).toMatchObject({
+      tls: {
+        insecure: false,
+        ca_file: '/etc/otelcol/ca.crt',
+        cert_file: '/etc/otelcol/client.crt',
+        key_file: '/etc/otelcol/client.key',
+        server_name_override: 'gateway.example.com',
+        min_version: '1.3',
+        reload_interval: 600000,
+      },
+    });
+    expect(result.valid.get('otlp/auth')!.config).toMatchObject({ auth: { authenticator: 'bearertokenauth/tenant' } });
     const full = result.valid.get('otlp/full')!.config;
     expect(full).toMatchObject({
       endpoint: 'dns:///gateway.example.com:4317',
@@ -91,16 +122,16 @@ describe('otlp exporter config', () => {
   it('reports each problem of testdata/invalid.yaml at its path', () => {
     const { result, problems } = section('invalid.yaml');
     expect(result.valid.size).toBe(0);
-    const tls = 'TLS client is not supported yet; set tls.insecure: true (or use an http:// endpoint) to send in plaintext';
     expect(problems).toEqual([
       'exporters.otlp/no-endpoint.endpoint: requires a non-empty "endpoint"',
       'exporters.otlp/no-port.endpoint: invalid endpoint "collector": expected host:port (for example "collector:4317" or "http://collector:4317")',
       'exporters.otlp/zstd.compression: compression "zstd" is not supported yet; use "gzip" or "none"',
       'exporters.otlp/bad-compression.compression: unsupported compression type "brotli"',
-      `exporters.otlp/tls-default.tls: ${tls}`,
-      `exporters.otlp/https.tls: ${tls}`,
-      `exporters.otlp/ca-file.tls: ${tls}`,
-      'exporters.otlp/auth.auth: auth is not supported yet',
+      'exporters.otlp/tls-versions.tls.min_version: invalid TLS configuration: min_version cannot be greater than max_version',
+      'exporters.otlp/tls-cert-no-key.tls.key_file: for auth via TLS, provide both certificate and key, or neither',
+      'exporters.otlp/tls-ca-twice.tls.ca_pem: provide either ca_file or ca_pem, not both',
+      'exporters.otlp/tls-cipher.tls.cipher_suites[0]: invalid TLS cipher suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA512"',
+      'exporters.otlp/auth.auth.authenticator: expected an extension id like "bearertokenauth"',
       'exporters.otlp/balancer.balancer_name: invalid balancer_name: weighted_random',
       'exporters.otlp/bad-header.headers: header "can you have a . here?" is not a valid gRPC metadata key (allowed: 0-9 a-z _ . -)',
       "exporters.otlp/negative-timeout.timeout: 'timeout' must be non-negative",

@@ -11,7 +11,6 @@ import {
   headersSchema,
   middlewaresSchema,
   refuseNotYet,
-  TLS_NOT_SUPPORTED,
   tlsClientSchema,
   tlsHasCertificates,
   zCompression,
@@ -52,13 +51,9 @@ export const otlpExporterConfigSchema = zStrictObject({
   // Deprecated in otelcol v0.123 (batching moved under sending_queue.batch); accepted, ignored.
   batcher: z.unknown().optional(),
 }).superRefine((cfg, ctx) => {
-  refuseNotYet(cfg, ['auth', 'middlewares'], ctx);
+  refuseNotYet(cfg, ['middlewares'], ctx);
   const target = parseGrpcEndpoint(cfg.endpoint);
-  if (typeof target === 'string') {
-    ctx.addIssue({ code: 'custom', path: ['endpoint'], message: target });
-  } else if (needsTls(target.scheme, cfg.tls.insecure, tlsHasCertificates(cfg.tls))) {
-    ctx.addIssue({ code: 'custom', path: ['tls'], message: TLS_NOT_SUPPORTED });
-  }
+  if (typeof target === 'string') ctx.addIssue({ code: 'custom', path: ['endpoint'], message: target });
   for (const [name, value] of cfg.headers) {
     const problem = metadataProblem(name, value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['headers'], message: problem });
@@ -110,6 +105,13 @@ export function parseGrpcEndpoint(endpoint: string): GrpcTarget | string {
     return `invalid endpoint "${endpoint}": expected host:port (for example "collector:4317" or "http://collector:4317")`;
   }
   return { scheme, target: rest };
+}
+
+/** Whether this exporter dials with TLS (see needsTls). */
+export function usesTls(config: OtlpExporterConfig): boolean {
+  const target = parseGrpcEndpoint(config.endpoint);
+  if (typeof target === 'string') return false;
+  return needsTls(target.scheme, config.tls.insecure, tlsHasCertificates(config.tls));
 }
 
 /**

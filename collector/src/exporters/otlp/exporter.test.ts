@@ -41,7 +41,8 @@ async function rawServer(): Promise<RawGrpcServer> {
 
 async function startExporter(raw: Record<string, unknown>, id = 'otlp/test') {
   const t = testSettings(id);
-  const config = otlpExporterConfigSchema.parse({ tls: { insecure: true }, ...raw });
+  // Queue and retry off: these tests look at one attempt and its outcome (exporterhelper tests the rest).
+  const config = otlpExporterConfigSchema.parse({ tls: { insecure: true }, sending_queue: { enabled: false }, retry_on_failure: { enabled: false }, ...raw });
   const exporter = pool.add(otlpExporterFactory.createTracesExporter(t.settings, config));
   await exporter.start(testHost);
   return { exporter, ...t };
@@ -283,7 +284,7 @@ describe('otlp exporter: lifecycle', () => {
     const server = await grpcServer();
     const t = testSettings('otlp/life');
     const exporter = pool.add(
-      otlpExporterFactory.createTracesExporter(t.settings, otlpExporterConfigSchema.parse({ endpoint: server.address, tls: { insecure: true } })),
+      otlpExporterFactory.createTracesExporter(t.settings, otlpExporterConfigSchema.parse({ endpoint: server.address, tls: { insecure: true }, sending_queue: { enabled: false } })),
     );
     expect((await rejection(exporter.consume(testBatch(testSpans(1))))).code).toBe('TP_INTERNAL');
     await exporter.start(testHost);
@@ -314,9 +315,11 @@ describe('otlp exporter: lifecycle', () => {
     expect(shutDown).toBe(true);
   });
 
-  it('warns at start that the queue and retry are not implemented yet', async () => {
+  it('queues by default: consume resolves once queued, the batch is sent by a queue consumer', async () => {
     const server = await grpcServer();
-    const { logs } = await startExporter({ endpoint: server.address });
-    expect(logs.find((l) => l.level === WARN && /not implemented yet/.test(l.msg))).toBeDefined();
+    const { exporter, logs } = await startExporter({ endpoint: server.address, sending_queue: {}, retry_on_failure: {} });
+    await exporter.consume(testBatch(testSpans(2)));
+    while (server.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(logs.find((l) => l.level === WARN && /not implemented yet/.test(l.msg))).toBeUndefined();
   });
 });

@@ -34,7 +34,16 @@ describe('otlphttp exporter config', () => {
       compression: 'gzip',
       headers: [],
       timeout: 30000,
-      tls: { insecure: false, insecure_skip_verify: false },
+      tls: {
+        insecure: false,
+        insecure_skip_verify: false,
+        include_system_ca_certs_pool: false,
+        min_version: '1.2',
+        max_version: '',
+        cipher_suites: [],
+        curve_preferences: [],
+        reload_interval: 0,
+      },
       proxy_url: '',
       read_buffer_size: 0,
       write_buffer_size: 524288,
@@ -58,7 +67,12 @@ describe('otlphttp exporter config', () => {
   it('loads testdata/config.yaml (aliases, every key)', () => {
     const { result, problems } = section('config.yaml');
     expect(problems).toEqual([]);
-    expect([...result.valid.keys()]).toEqual(['otlphttp', 'otlp_http/alias', 'otlphttp/full', 'otlphttp/keepalive', 'otlphttp/metrics-only']);
+    expect([...result.valid.keys()]).toEqual(['otlphttp', 'otlp_http/alias', 'otlphttp/full', 'otlphttp/keepalive', 'otlphttp/metrics-only', 'otlphttp/mtls']);
+    expect(result.valid.get('otlphttp/mtls')!.config).toMatchObject({
+      endpoint: 'https://gateway.example.com:4318',
+      tls: { ca_file: '/etc/otelcol/ca.crt', cert_file: '/etc/otelcol/client.crt', key_file: '/etc/otelcol/client.key', max_version: '1.3' },
+      auth: { authenticator: 'bearertokenauth' },
+    });
     expect(result.valid.get('otlphttp/full')!.config).toMatchObject({
       encoding: 'json',
       compression: 'none',
@@ -94,7 +108,7 @@ describe('otlphttp exporter config', () => {
     expect(problems).toEqual([
       'exporters.otlphttp/no-endpoint.endpoint: at least one endpoint must be specified',
       'exporters.otlphttp/no-scheme.endpoint: endpoint must be a valid URL with an http:// or https:// scheme, got "collector:4318"',
-      'exporters.otlphttp/https.endpoint: TLS client (https://) is not supported yet; use an http:// endpoint',
+      'exporters.otlphttp/https.tls.key_file: for auth via TLS, provide both certificate and key, or neither',
       'exporters.otlphttp/encoding.encoding: invalid encoding type: expected "proto" or "json"',
       'exporters.otlphttp/zstd.compression: compression "zstd" is not supported yet; use "gzip" or "none"',
       'exporters.otlphttp/level.compression_params.level: unsupported compression level: gzip takes -1 to 9',

@@ -17,7 +17,6 @@ import {
 } from '../exporterhelper/client-config.ts';
 import { queueConfigSchema, retryConfigSchema, zTimeout } from '../exporterhelper/config.ts';
 
-export const HTTPS_NOT_SUPPORTED = 'TLS client (https://) is not supported yet; use an http:// endpoint';
 export const NO_TRACES_ENDPOINT = 'either endpoint or traces_endpoint must be specified';
 
 const BOOL_MESSAGE = 'expected true or false';
@@ -77,7 +76,7 @@ export const otlpHttpExporterConfigSchema = zStrictObject({
   sending_queue: queueConfigSchema,
   retry_on_failure: retryConfigSchema,
 }).superRefine((cfg, ctx) => {
-  refuseNotYet(cfg, ['auth', 'middlewares'], ctx);
+  refuseNotYet(cfg, ['middlewares'], ctx);
   if (cfg.proxy_url !== '') ctx.addIssue({ code: 'custom', path: ['proxy_url'], message: 'proxy_url is not supported yet' });
   if (cfg.endpoint === '' && cfg.traces_endpoint === '' && cfg.metrics_endpoint === '' && cfg.logs_endpoint === '' && cfg.profiles_endpoint === '') {
     ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'at least one endpoint must be specified' });
@@ -88,7 +87,6 @@ export const otlpHttpExporterConfigSchema = zStrictObject({
   const target = tracesUrl(cfg);
   const key = cfg.traces_endpoint !== '' ? 'traces_endpoint' : 'endpoint';
   if (typeof target === 'string') ctx.addIssue({ code: 'custom', path: [key], message: target });
-  else if (target.protocol === 'https:') ctx.addIssue({ code: 'custom', path: [key], message: HTTPS_NOT_SUPPORTED });
 });
 
 export type OtlpHttpExporterConfig = z.output<typeof otlpHttpExporterConfigSchema>;

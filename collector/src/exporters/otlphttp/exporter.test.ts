@@ -35,7 +35,8 @@ async function httpServer(): Promise<HttpTestServer> {
 
 async function startExporter(raw: Record<string, unknown>, id = 'otlphttp/test') {
   const t = testSettings(id);
-  const config = otlpHttpExporterConfigSchema.parse(raw);
+  // Queue and retry off: these tests look at one attempt and its outcome (exporterhelper tests the rest).
+  const config = otlpHttpExporterConfigSchema.parse({ sending_queue: { enabled: false }, retry_on_failure: { enabled: false }, ...raw });
   const exporter = pool.add(otlphttpExporterFactory.createTracesExporter(t.settings, config));
   await exporter.start(testHost);
   return { exporter, ...t };

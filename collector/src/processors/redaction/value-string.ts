@@ -6,7 +6,12 @@
  * U+2029 escaped, a NaN or infinity anywhere makes the whole string empty, as Marshal fails).
  *
  * So a blocked value inside a nested array or kvlist is found (and the whole value becomes the
- * masked JSON string), exactly as in otelcol.
+ * masked JSON string), as in otelcol. Two ways the JSON form hides what its parts hold are closed
+ * here (rules.ts uses them): an escape glued to a match (`"a\n4111..."`: the `n` of `\n` is a word
+ * character, so `\b` no longer matches before the digits; the same with `\u003c` for `<`), and a
+ * NaN or infinity anywhere, which makes Go's whole JSON string empty. So the string elements and
+ * keys inside are also checked one by one (eachNestedString), and a value with a match among them
+ * is written with those parts masked (jsonWithMaskedStrings).
  */
 import { anyValueType, type AnyValue, type KeyValue } from '../../pdata/model.ts';
 
@@ -25,12 +30,35 @@ export function anyValueAsString(v: AnyValue): string {
       return v.bytesValue!.toString('base64');
     case 'array':
     case 'kvlist': {
-      const json = new GoJson();
+      const json = new GoJson(null);
       return json.value(v) ? json.out : '';
     }
     case 'empty':
       return '';
   }
+}
+
+/** Whether `test` holds for some string element or kvlist key anywhere inside an array / kvlist. */
+export function eachNestedString(v: AnyValue, test: (s: string) => boolean): boolean {
+  if (v.stringValue !== undefined) return test(v.stringValue);
+  if (v.arrayValue !== undefined) {
+    for (const e of v.arrayValue) if (eachNestedString(e, test)) return true;
+    return false;
+  }
+  if (v.kvlistValue !== undefined) {
+    for (const kv of v.kvlistValue) if (test(kv.key) || eachNestedString(kv.value, test)) return true;
+  }
+  return false;
+}
+
+/**
+ * The JSON form of an array / kvlist with every string element and key passed through `mask`
+ * first. NaN and infinities are written as NaN, +Inf, -Inf (Go's Marshal would fail and give '').
+ */
+export function jsonWithMaskedStrings(v: AnyValue, mask: (s: string) => string): string {
+  const json = new GoJson(mask);
+  json.value(v);
+  return json.out;
 }
 
 /**
@@ -47,12 +75,18 @@ const HEX = '0123456789abcdef';
 /** encoding/json's Marshal for pcommon's raw values, with Go's HTML-safe string escaping. */
 class GoJson {
   out = '';
+  /** Non-null: strings are masked before they are written, and non-finite numbers are written. */
+  private readonly mask: ((s: string) => string) | null;
+
+  constructor(mask: ((s: string) => string) | null) {
+    this.mask = mask;
+  }
 
   /** Appends v; false when Go's Marshal would fail (NaN or infinity). */
   value(v: AnyValue): boolean {
     switch (anyValueType(v)) {
       case 'string':
-        this.string(v.stringValue!);
+        this.string(this.mask === null ? v.stringValue! : this.mask(v.stringValue!));
         return true;
       case 'int':
         this.out += v.intValue!.toString();
@@ -62,7 +96,11 @@ class GoJson {
         return true;
       case 'double': {
         const d = v.doubleValue!;
-        if (!Number.isFinite(d)) return false;
+        if (!Number.isFinite(d)) {
+          if (this.mask === null) return false;
+          this.out += Number.isNaN(d) ? 'NaN' : d > 0 ? '+Inf' : '-Inf';
+          return true;
+        }
         this.out += float64AsString(d);
         return true;
       }
@@ -95,7 +133,7 @@ class GoJson {
     this.out += '{';
     for (let i = 0; i < keys.length; i++) {
       if (i > 0) this.out += ',';
-      this.string(keys[i]!);
+      this.string(this.mask === null ? keys[i]! : this.mask(keys[i]!));
       this.out += ':';
       if (!this.value(byKey.get(keys[i]!)!)) return false;
     }

@@ -43,4 +43,21 @@ describe('DecisionRing', () => {
     for (let n = 0; n < 10_000; n++) ring.record(id(n), 0, true, n);
     for (let n = 0; n < 10_000; n++) expect(ring.find(id(n), 0) >= 0).toBe(n >= 9_900);
   });
+
+  it('allocates as it fills: a large capacity costs little until used, and grows without losing entries', () => {
+    const ring = new DecisionRing(10_000, true);
+    const empty = ring.byteSize;
+    expect(empty).toBeLessThan(10_000 * 25);
+    for (let n = 0; n < 25_000; n++) ring.record(id(n), 0, n % 3 === 0, n);
+    expect(ring.byteSize).toBeGreaterThan(10_000 * 25);
+    expect(ring.size).toBe(10_000);
+    for (let n = 0; n < 25_000; n += 7) {
+      const e = ring.find(id(n), 0);
+      expect(e >= 0).toBe(n >= 15_000);
+      if (e >= 0) {
+        expect(ring.sampled(e)).toBe(n % 3 === 0);
+        expect(ring.decidedAtMs(e)).toBe(n);
+      }
+    }
+  });
 });

@@ -8,17 +8,22 @@
  * look-up does not refresh an entry (otelcol's LRU does); for late spans, which arrive soon
  * after the decision, the difference is small, and it keeps the structure three typed arrays.
  *
- * Memory: 16 bytes of id + 1 byte of decision (+ 8 bytes of time when kept) per entry, plus 2-4
- * Int32 hash buckets.
+ * Memory: 16 bytes of id + 1 byte of decision (+ 8 bytes of time when kept) per entry, plus 4-11
+ * bytes of hash buckets (load <= 3/4). The arrays grow with use (doubling, from 4,096 entries) up
+ * to the capacity, so a large cache costs its size only once it has filled.
  */
 import { ID_WORDS, TraceIdIndex } from './trace-id-index.ts';
 
+const INITIAL_ENTRIES = 4096;
+
 export class DecisionRing {
   readonly capacity: number;
-  private readonly ids: Uint32Array;
-  private readonly sampledFlags: Uint8Array;
+  private ids: Uint32Array;
+  private sampledFlags: Uint8Array;
   /** Decision time per entry (ms), or null when not kept. */
-  private readonly decidedAt: Float64Array | null;
+  private decidedAt: Float64Array | null;
+  /** Entries allocated (grows up to capacity; the ring wraps only once it is all allocated). */
+  private allocated: number;
   private readonly index: TraceIdIndex;
   private nextSlot = 0;
   private count = 0;
@@ -26,10 +31,11 @@ export class DecisionRing {
   constructor(capacity: number, keepTime: boolean) {
     if (!(capacity >= 1)) throw new RangeError(`decision memory capacity must be >= 1, got ${capacity}`);
     this.capacity = capacity;
-    this.ids = new Uint32Array(capacity * ID_WORDS);
-    this.sampledFlags = new Uint8Array(capacity);
-    this.decidedAt = keepTime ? new Float64Array(capacity) : null;
-    this.index = new TraceIdIndex(this.ids, capacity);
+    this.allocated = Math.min(capacity, INITIAL_ENTRIES);
+    this.ids = new Uint32Array(this.allocated * ID_WORDS);
+    this.sampledFlags = new Uint8Array(this.allocated);
+    this.decidedAt = keepTime ? new Float64Array(this.allocated) : null;
+    this.index = new TraceIdIndex(this.ids, this.allocated);
   }
 
   get size(): number {
@@ -57,6 +63,7 @@ export class DecisionRing {
   record(k: Uint32Array, ko: number, sampled: boolean, nowMs: number): void {
     let e = this.index.find(k, ko);
     if (e < 0) {
+      if (this.count === this.allocated && this.allocated < this.capacity) this.grow();
       e = this.nextSlot;
       if (this.count === this.capacity) this.index.remove(e);
       else this.count++;
@@ -70,5 +77,23 @@ export class DecisionRing {
     }
     this.sampledFlags[e] = sampled ? 1 : 0;
     if (this.decidedAt !== null) this.decidedAt[e] = nowMs;
+  }
+
+  /** Before the ring first wraps, entries are 0..count-1 in order: growing is a copy. */
+  private grow(): void {
+    const n = Math.min(this.capacity, this.allocated * 2);
+    const ids = new Uint32Array(n * ID_WORDS);
+    ids.set(this.ids);
+    this.ids = ids;
+    this.index.keys = ids;
+    const flags = new Uint8Array(n);
+    flags.set(this.sampledFlags);
+    this.sampledFlags = flags;
+    if (this.decidedAt !== null) {
+      const at = new Float64Array(n);
+      at.set(this.decidedAt);
+      this.decidedAt = at;
+    }
+    this.allocated = n;
   }
 }

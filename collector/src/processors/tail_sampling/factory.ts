@@ -10,12 +10,12 @@ export const tailSamplingFactory: ProcessorFactory<TailSamplingConfig> = {
   stability: 'beta',
   configSchema: tailSamplingConfigSchema,
   createTracesProcessor(settings, config, next) {
-    // The engine's clock is Date.now here; policies get the same one.
+    // The engine's clock is Date.now (read at each call); the policies get the same clock.
     const policies = buildPolicies(config.policies, {
       logger: settings.logger,
       telemetry: settings.telemetry,
       processorId: settings.id.id,
-      now: Date.now,
+      now: () => Date.now(),
     });
     return new TailSamplingProcessor(settings, config, next, policies);
   },

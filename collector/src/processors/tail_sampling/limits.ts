@@ -5,6 +5,7 @@ import type { TailSamplingConfig } from './config.ts';
 
 /** Without an explicit maximum_trace_size_bytes, one trace may hold at most this share of max_buffered_bytes. */
 export const DERIVED_TRACE_SHARE = 16;
+const MAX_TRACE_BYTES = 2 ** 31;
 
 export interface EffectiveLimits {
   decisionWaitMs: number;
@@ -30,7 +31,8 @@ export function effectiveLimits(cfg: TailSamplingConfig): EffectiveLimits {
     rootWaitMs: cfg.decision_wait_after_root_received,
     numTraces: cfg.num_traces,
     maxBufferedBytes: cfg.max_buffered_bytes,
-    maxTraceBytes: cfg.maximum_trace_size_bytes > 0 ? cfg.maximum_trace_size_bytes : Math.floor(cfg.max_buffered_bytes / DERIVED_TRACE_SHARE),
+    // At most 2^31: per-trace byte counts are u32, and a trace passes the cap by one request at most.
+    maxTraceBytes: Math.min(MAX_TRACE_BYTES, cfg.maximum_trace_size_bytes > 0 ? cfg.maximum_trace_size_bytes : Math.floor(cfg.max_buffered_bytes / DERIVED_TRACE_SHARE)),
     maxSpansPerTrace: cfg.max_spans_per_trace,
     initialTraces: Math.min(cfg.num_traces, Math.max(1024, expected)),
     tickMs: Math.min(1000, Math.max(10, Math.floor(waits / 10))),

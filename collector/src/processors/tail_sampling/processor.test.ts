@@ -373,6 +373,30 @@ describe('tail_sampling engine: lifecycle and the next component', () => {
     expect(logs.filter((l) => String(l.msg).startsWith('Error sending sampled spans'))).toHaveLength(2);
   });
 
+  it('a slow next component holds decisions back (at most 4 forwards in flight) instead of piling up sends', async () => {
+    const always = new FakePolicy('all', () => Decision.Sampled);
+    const { processor, sink } = setup({ decision_wait: 1_000 }, [always]);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const consume = sink.consume.bind(sink);
+    sink.consume = async (batch) => {
+      await gate;
+      return consume(batch);
+    };
+    await processor.start(host);
+    for (let t = 1; t <= 8; t++) {
+      await processor.consume(makeSpanBatch(trace(t, 1)));
+      await vi.advanceTimersByTimeAsync(1_100);
+    }
+    // Traces 1-4 went out (and hang); 5-8 wait, still pending.
+    expect(sink.calls).toBe(0);
+    expect(processor.pendingTraces).toBe(4);
+    release();
+    await vi.advanceTimersByTimeAsync(1_100);
+    await processor.shutdown();
+    expect(sink.traces()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('block_on_overflow: consume waits for room instead of deciding early', async () => {
     const always = new FakePolicy('all', () => Decision.Sampled);
     const { processor, sink, telemetry } = setup({ num_traces: 2, block_on_overflow: true, decision_wait: 10_000 }, [always]);

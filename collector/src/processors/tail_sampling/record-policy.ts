@@ -28,8 +28,8 @@ export class PolicyAttributeWriter {
   /** Policy name -> the encoded `attributes` field (tag, length, KeyValue). */
   private readonly fields = new Map<string, Buffer>();
 
-  /** Sets the attribute on every span of `batch` (which this processor owns). */
-  apply(batch: SpanBatch, policyName: string): void {
+  /** Sets the attribute on spans [from, to) of `batch` (which this processor owns). */
+  apply(batch: SpanBatch, from: number, to: number, policyName: string): void {
     let field = this.fields.get(policyName);
     if (field === undefined) {
       const kv = encodeKeyValue({ key: POLICY_ATTRIBUTE, value: { stringValue: policyName } });
@@ -40,7 +40,7 @@ export class PolicyAttributeWriter {
       if (field[0] !== TAG_ATTRIBUTES) throw new Error('record_policy: unexpected attributes tag');
       this.fields.set(policyName, field);
     }
-    for (let i = 0; i < batch.spanCount; i++) {
+    for (let i = from; i < to; i++) {
       const o = i * SPAN_STRIDE;
       const buf = batch.spanBuffer(i);
       const start = batch.spans[o + S_START]!;

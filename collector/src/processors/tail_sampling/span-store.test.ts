@@ -5,7 +5,7 @@ import { indexExportRequest } from '../../pdata/index-request.ts';
 import { newSpan } from '../../pdata/model.ts';
 import { replaceSpan } from '../../pdata/rewrite.ts';
 import type { SpanBatch } from '../../pdata/span-batch.ts';
-import { SpanStore } from './span-store.ts';
+import { SpanStore, TraceScratch } from './span-store.ts';
 import { makeSpanBatch, spanIdOf, spansOfRequest, traceIdOf, type SpanSpec } from './testdata/spans.ts';
 
 /** Drives a SpanStore the way the processor does: one slot per trace number. */
@@ -14,6 +14,8 @@ class Harness {
   readonly heads = new Int32Array(64).fill(-1);
   readonly tails = new Int32Array(64).fill(-1);
   readonly bytes = new Float64Array(64);
+  readonly spans = new Uint32Array(64);
+  readonly scratch = new TraceScratch();
 
   constructor(slabSize: number) {
     this.store = new SpanStore(slabSize, 4);
@@ -28,12 +30,26 @@ class Harness {
       list.push(i);
     }
     this.store.beginBatch(batch);
-    for (const [t, list] of byTrace) this.bytes[t]! += this.store.append(Int32Array.from(list), 0, list.length, this.heads, this.tails, t);
+    for (const [t, list] of byTrace) {
+      this.bytes[t]! += this.store.append(Int32Array.from(list), 0, list.length, this.heads, this.tails, t);
+      this.spans[t]! += list.length;
+    }
     this.store.endBatch();
   }
 
+  /** The trace as a SpanBatch over the scratch (valid until the next build). */
+  build(trace: number): SpanBatch {
+    return this.store.build(this.heads[trace]!, this.spans[trace]!, this.scratch);
+  }
+
+  /** The trace's request bytes (a copy). */
+  bytesOf(trace: number): Buffer {
+    this.build(trace);
+    return this.scratch.copyBytes();
+  }
+
   spansOf(trace: number) {
-    return spansOfRequest(this.store.build(this.heads[trace]!));
+    return spansOfRequest(this.bytesOf(trace));
   }
 
   release(trace: number): void {
@@ -41,6 +57,7 @@ class Harness {
     this.heads[trace] = -1;
     this.tails[trace] = -1;
     this.bytes[trace] = 0;
+    this.spans[trace] = 0;
     this.store.endBatch();
   }
 }
@@ -64,11 +81,28 @@ describe('SpanStore', () => {
       [6, 'a', 'x'],
     ]);
     // Schema URLs come back, and the bytes index as a valid request.
-    const model = decodeExportRequest(h.store.build(h.heads[1]!));
+    const model = decodeExportRequest(h.bytesOf(1));
     const rs = model.resourceSpans.find((r) => r.schemaUrl !== '')!;
     expect(rs.schemaUrl).toBe('https://opentelemetry.io/schemas/1.21.0');
     expect(rs.scopeSpans[0]!.schemaUrl).toBe('https://example.com/s');
-    expect(indexExportRequest(h.store.build(h.heads[2]!)).spanCount).toBe(3);
+    expect(indexExportRequest(h.bytesOf(2)).spanCount).toBe(3);
+  });
+
+  it("fills the batch's row tables exactly as indexExportRequest would from the same bytes", () => {
+    const h = new Harness(1 << 16);
+    h.add(makeSpanBatch([spec(1, 1, 'a', 'x'), spec(1, 2, 'schema-svc', 'schema-lib'), spec(1, 3, 'a', 'y'), { trace: 1, span: 4, parent: 1, status: 2, service: 'b' }]));
+    h.add(makeSpanBatch([spec(1, 5, 'a', 'y')]));
+    const built = h.build(1);
+    const reference = indexExportRequest(h.scratch.copyBytes());
+    expect(built.spanCount).toBe(5);
+    expect(built.resourceCount).toBe(reference.resourceCount);
+    expect(built.scopeCount).toBe(reference.scopeCount);
+    expect(built.spans.subarray(0, 5 * 16)).toEqual(reference.spans.subarray(0, 5 * 16));
+    expect(built.resources.subarray(0, built.resourceCount * 8)).toEqual(reference.resources.subarray(0, reference.resourceCount * 8));
+    expect(built.scopes.subarray(0, built.scopeCount * 8)).toEqual(reference.scopes.subarray(0, reference.scopeCount * 8));
+    expect(built.statusCode(3)).toBe(2);
+    expect(built.isRoot(0)).toBe(true);
+    expect(built.name(4)).toBe('op-5');
   });
 
   it('counts framed bytes and shares one interned resource and scope between traces and requests', () => {
@@ -114,7 +148,7 @@ describe('SpanStore', () => {
     const batch = makeSpanBatch([spec(3, 1, 'a', 'x'), spec(3, 2, 'a', 'x'), spec(3, 3, 'a', 'x')]);
     replaceSpan(batch, 1, encodeSpan(newSpan({ traceId: traceIdOf(3), spanId: spanIdOf(2), name: 'rewritten', attributes: [{ key: 'k', value: { boolValue: true } }] })));
     h.add(batch);
-    const spans = spansOfRequest(h.store.build(h.heads[3]!));
+    const spans = spansOfRequest(h.bytesOf(3));
     expect(spans.map((s) => s.span)).toEqual([1, 2, 3]);
     expect(spans[1]!.attributes).toEqual([{ key: 'k', value: { boolValue: true } }]);
   });

@@ -49,10 +49,6 @@ import {
   S_SCOPE,
   S_START,
   C_RES,
-  C_MSG_END,
-  C_MSG_START,
-  R_MSG_END,
-  R_MSG_START,
   SpanBatch,
 } from '../../pdata/span-batch.ts';
 import { DEFAULT_MAX_ANYVALUE_DEPTH, indexSpan } from '../../pdata/index-request.ts';
@@ -411,7 +407,8 @@ export class SpanStore {
       // Index the framed spans of the fragment: tag, length, payload, ...
       const end = p + len;
       while (p < end) {
-        const at = p++;
+        const at = p;
+        while (buf[p++]! >= 0x80); // the tag (one byte unless written non-minimally)
         let n = 0;
         let shift = 0;
         let b: number;
@@ -523,7 +520,8 @@ export class SpanStore {
       return f;
     }
     if (this.fUsed === this.fNext.length) {
-      const n = this.fNext.length * 2;
+      // x1.5: this table is most of the bookkeeping of one-span traces; less slack than doubling.
+      const n = Math.ceil(this.fNext.length * 1.5);
       this.fCtx = grow(this.fCtx, n);
       this.fSlab = grow(this.fSlab, n);
       this.fOff = grow(this.fOff, n);

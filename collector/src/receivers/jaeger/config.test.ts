@@ -63,6 +63,7 @@ describe('jaeger receiver config (testdata/bad.yaml)', () => {
     ['receivers.jaeger/typo_protocol.protocols.thrift_compakt: unknown key "thrift_compakt"'],
     ['receivers.jaeger/grpc_tls.protocols.grpc.tls: tls is not supported yet'],
     ['receivers.jaeger/http_tls.protocols.thrift_http.tls: tls is not supported yet'],
+    ['receivers.jaeger/grpc_auth.protocols.grpc.auth: auth is not supported yet'],
     ['receivers.jaeger/udp_unknown_key.protocols.thrift_compact.num_workers: unknown key "num_workers"'],
     ['receivers.jaeger/udp_zero_workers.protocols.thrift_binary.workers: expected a number of workers (a whole number >= 1)'],
     ['receivers.jaeger/udp_bad_endpoint.protocols.thrift_binary.endpoint: expected an endpoint like "localhost:4317"'],

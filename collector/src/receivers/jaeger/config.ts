@@ -13,6 +13,9 @@ export const DEFAULT_THRIFT_HTTP_ENDPOINT = 'localhost:14268';
 export const DEFAULT_THRIFT_COMPACT_ENDPOINT = 'localhost:6831';
 export const DEFAULT_THRIFT_BINARY_ENDPOINT = 'localhost:6832';
 
+/** configgrpc keys this receiver accepts but does not implement yet. */
+const GRPC_NOT_YET_KEYS = ['tls', 'auth', 'middlewares'];
+
 export const DEFAULT_QUEUE_SIZE = 1000;
 export const DEFAULT_MAX_PACKET_SIZE = 65000;
 export const DEFAULT_WORKERS = 10;
@@ -24,15 +27,19 @@ export const REMOTE_SAMPLING_MESSAGE =
 
 /**
  * configgrpc.ServerConfig, as the otlp receiver reads it, with the Jaeger collector's default
- * endpoint: the default is filled in before the shared schema sees the map.
+ * endpoint: the default is filled in before the shared schema sees the map. The shared schema
+ * accepts tls / auth (the otlp receiver implements them); this receiver does not yet, so they
+ * are refused here rather than silently served in plaintext.
  */
-const jaegerGrpcSchema = z.preprocess((v) => {
-  if (v === null || v === undefined) return { endpoint: DEFAULT_GRPC_ENDPOINT };
-  if (typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>)['endpoint'] === undefined) {
-    return { ...(v as Record<string, unknown>), endpoint: DEFAULT_GRPC_ENDPOINT };
-  }
-  return v;
-}, grpcConfigSchema);
+const jaegerGrpcSchema = z
+  .preprocess((v) => {
+    if (v === null || v === undefined) return { endpoint: DEFAULT_GRPC_ENDPOINT };
+    if (typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>)['endpoint'] === undefined) {
+      return { ...(v as Record<string, unknown>), endpoint: DEFAULT_GRPC_ENDPOINT };
+    }
+    return v;
+  }, grpcConfigSchema)
+  .superRefine((v, ctx) => refuseNotYet(v as unknown as Record<string, unknown>, GRPC_NOT_YET_KEYS, ctx));
 
 export const thriftHttpConfigSchema = zStrictObject(httpServerShape(DEFAULT_THRIFT_HTTP_ENDPOINT)).superRefine((v, ctx) =>
   refuseNotYet(v, HTTP_NOT_YET_KEYS, ctx),

@@ -14,6 +14,7 @@
 import type { AnyValue, KeyValue } from '../../pdata/model.ts';
 import { WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader, expectWire, nextTag } from '../../pdata/wire-reader.ts';
 import { JaegerBatch, JaegerDecodeError, JaegerLog, JaegerProcess, JaegerRef, JaegerSpan } from './jaeger-model.ts';
+import { utf8 } from './utf8.ts';
 
 // model.proto ValueType.
 const VT_STRING = 0;
@@ -122,7 +123,7 @@ function readProcess(r: WireReader, end: number, into: JaegerProcess | null): Ja
       case 1: {
         expectWire(tag, WIRE_LEN, 'Process.service_name', at);
         const stop = r.lenEnd(end);
-        p.serviceName = r.buf.toString('utf8', r.pos, stop);
+        p.serviceName = utf8(r.buf, r.pos, stop);
         r.pos = stop;
         break;
       }
@@ -178,7 +179,7 @@ function readSpan(r: WireReader, end: number, state: BatchState): void {
       case 3: {
         expectWire(tag, WIRE_LEN, 'Span.operation_name', at);
         const stop = r.lenEnd(end);
-        operationName = r.buf.toString('utf8', r.pos, stop);
+        operationName = utf8(r.buf, r.pos, stop);
         r.pos = stop;
         break;
       }
@@ -344,7 +345,7 @@ function readKeyValue(r: WireReader, end: number): KeyValue {
       case 1: {
         expectWire(tag, WIRE_LEN, 'KeyValue.key', at);
         const stop = r.lenEnd(end);
-        key = r.buf.toString('utf8', r.pos, stop);
+        key = utf8(r.buf, r.pos, stop);
         r.pos = stop;
         break;
       }
@@ -355,7 +356,7 @@ function readKeyValue(r: WireReader, end: number): KeyValue {
       case 3: {
         expectWire(tag, WIRE_LEN, 'KeyValue.v_str', at);
         const stop = r.lenEnd(end);
-        vStr = r.buf.toString('utf8', r.pos, stop);
+        vStr = utf8(r.buf, r.pos, stop);
         r.pos = stop;
         break;
       }

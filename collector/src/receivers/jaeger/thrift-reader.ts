@@ -12,6 +12,7 @@
  * allocation per field.
  */
 import { JaegerDecodeError } from './jaeger-model.ts';
+import { utf8 } from './utf8.ts';
 
 // Thrift type ids as TBinaryProtocol writes them.
 export const T_STOP = 0;
@@ -96,7 +97,7 @@ export abstract class ThriftReader {
     const len = this.readLength();
     const start = this.pos;
     this.pos = start + len;
-    return len === 0 ? '' : this.buf.toString('utf8', start, start + len);
+    return utf8(this.buf, start, start + len);
   }
 
   /** Binary field as a view into the input buffer (no copy: the caller copies if it keeps it). */
@@ -218,7 +219,7 @@ export class BinaryReader extends ThriftReader {
     if (first > this.end - this.pos) throw thriftError(`message name length ${first} runs past the end`, at);
     const start = this.pos;
     this.pos = start + first;
-    this.messageName = this.buf.toString('utf8', start, start + first);
+    this.messageName = utf8(this.buf, start, start + first);
     this.messageType = this.readByte() & 0xff;
     this.seqId = this.readI32();
   }

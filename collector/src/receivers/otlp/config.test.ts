@@ -27,7 +27,16 @@ describe('otlp receiver config (testdata/config.yaml)', () => {
   it('parses every otelcol-style entry without problems', () => {
     expect(problems).toEqual([]);
     expect([...configs.keys()].sort()).toEqual(
-      ['otlp', 'otlp/customname', 'otlp/empty_sections', 'otlp/grpc_all_keys', 'otlp/http_all_keys', 'otlp/only_grpc', 'otlp/only_http'].sort(),
+      [
+        'otlp',
+        'otlp/customname',
+        'otlp/empty_sections',
+        'otlp/grpc_all_keys',
+        'otlp/http_all_keys',
+        'otlp/only_grpc',
+        'otlp/only_http',
+        'otlp/tls_all_keys',
+      ].sort(),
     );
   });
 
@@ -103,6 +112,34 @@ describe('otlp receiver config (testdata/config.yaml)', () => {
   });
 });
 
+describe('otlp receiver TLS and auth config', () => {
+  const { configs } = load('config.yaml');
+
+  it('reads configtls.ServerConfig and configauth keys with otelcol defaults', () => {
+    const c = configs.get('otlp/tls_all_keys')!;
+    expect(c.protocols.grpc!.tls).toMatchObject({
+      cert_file: '/etc/otelcol/server.crt',
+      key_file: '/etc/otelcol/server.key',
+      client_ca_file: '/etc/otelcol/clients-ca.crt',
+      client_ca_file_reload: true,
+      min_version: '1.3',
+      max_version: '',
+      reload_interval: 3_600_000,
+      cipher_suites: [],
+    });
+    expect(c.protocols.grpc!.auth).toEqual({ authenticator: 'bearertokenauth' });
+    expect(c.protocols.http!.tls).toMatchObject({ min_version: '1.2', max_version: '1.3', curve_preferences: ['X25519', 'P256'] });
+    expect(c.protocols.http!.auth?.authenticator).toBe('bearertokenauth/server');
+  });
+
+  it('min_version defaults to "1.2" and the plain config has no tls / auth', () => {
+    const c = otlpReceiverConfigSchema.parse({ protocols: { grpc: { tls: { cert_pem: 'x', key_pem: 'y' } }, http: null } });
+    expect(c.protocols.grpc!.tls!.min_version).toBe('1.2');
+    expect(c.protocols.http!.tls).toBeUndefined();
+    expect(c.protocols.http!.auth).toBeUndefined();
+  });
+});
+
 describe('otlp receiver config (testdata/bad.yaml)', () => {
   const { configs, problems } = load('bad.yaml');
 
@@ -114,9 +151,14 @@ describe('otlp receiver config (testdata/bad.yaml)', () => {
     ['receivers.otlp/empty.protocols: must specify at least one protocol when using the OTLP receiver'],
     ['receivers.otlp/empty_protocols.protocols: must specify at least one protocol when using the OTLP receiver'],
     ['receivers.otlp/typo_protocol.protocols.grpcc: unknown key "grpcc"'],
-    ['receivers.otlp/grpc_tls.protocols.grpc.tls: tls is not supported yet'],
-    ['receivers.otlp/http_tls.protocols.http.tls: tls is not supported yet'],
-    ['receivers.otlp/http_auth.protocols.http.auth: auth is not supported yet'],
+    ['receivers.otlp/grpc_tls.protocols.grpc.tls.min_version: invalid TLS min_version: unsupported TLS version: "1.4"'],
+    ['receivers.otlp/http_tls.protocols.http.tls.key_file: for auth via TLS, provide both certificate and key, or neither'],
+    [
+      'receivers.otlp/tls_no_cert.protocols.grpc.tls.cert_file: a TLS server needs a certificate and its key: set cert_file and key_file (or cert_pem and key_pem)',
+    ],
+    ['receivers.otlp/tls_cipher.protocols.http.tls.cipher_suites[1]: invalid TLS cipher suite: "TLS_MADE_UP"'],
+    ['receivers.otlp/tls_versions.protocols.http.tls.min_version: invalid TLS configuration: min_version cannot be greater than max_version'],
+    ['receivers.otlp/http_auth.protocols.http.auth.authenticator: authenticator must not be empty'],
     ['receivers.otlp/bad_endpoint.protocols.grpc.endpoint: expected an endpoint like "localhost:4317"'],
     ['receivers.otlp/bad_size.protocols.grpc.max_recv_msg_size_mib: expected a size in MiB (a whole number >= 0)'],
     ['receivers.otlp/unix.protocols.grpc.transport: expected transport "tcp", "tcp4" or "tcp6" (unix sockets are not supported yet)'],

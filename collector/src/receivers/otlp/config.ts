@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { zDuration, zEndpoint, zStrictObject } from '../../config/schema-helpers.ts';
+import { authConfigSchema } from '../../extensions/authenticator.ts';
+import { serverTlsConfigSchema } from '../../tls/config.ts';
 
 export const DEFAULT_GRPC_ENDPOINT = 'localhost:4317';
 export const DEFAULT_HTTP_ENDPOINT = 'localhost:4318';
@@ -58,8 +60,9 @@ const TRANSPORT_MESSAGE = 'expected transport "tcp", "tcp4" or "tcp6" (unix sock
 export const grpcConfigSchema = zStrictObject({
   endpoint: zEndpoint(DEFAULT_GRPC_ENDPOINT),
   transport: z.enum(['tcp', 'tcp4', 'tcp6'], { error: TRANSPORT_MESSAGE }).default('tcp'),
-  tls: notYet,
-  auth: notYet,
+  // Absent or null: plaintext. See collector/src/tls/README.md.
+  tls: serverTlsConfigSchema.nullish(),
+  auth: authConfigSchema.nullish(),
   middlewares: notYet,
   max_recv_msg_size_mib: nonNegativeInt('a size in MiB').default(DEFAULT_MAX_RECV_MSG_SIZE_MIB),
   max_concurrent_streams: nonNegativeInt('a number of streams').default(0),
@@ -68,7 +71,7 @@ export const grpcConfigSchema = zStrictObject({
   write_buffer_size: nonNegativeInt('a size in bytes').default(0),
   keepalive: keepaliveSchema.optional(),
   include_metadata: z.boolean({ error: 'expected true or false' }).default(false),
-}).superRefine((v, ctx) => refuseNotYet(v, ['tls', 'auth', 'middlewares'], ctx));
+}).superRefine((v, ctx) => refuseNotYet(v, ['middlewares'], ctx));
 
 export type GrpcConfig = z.output<typeof grpcConfigSchema>;
 
@@ -97,8 +100,9 @@ const urlPath = (defaultValue: string) =>
 
 export const httpConfigSchema = zStrictObject({
   endpoint: zEndpoint(DEFAULT_HTTP_ENDPOINT),
-  tls: notYet,
-  auth: notYet,
+  // Absent or null: plaintext. See collector/src/tls/README.md.
+  tls: serverTlsConfigSchema.nullish(),
+  auth: authConfigSchema.nullish(),
   middlewares: notYet,
   cors: corsSchema.optional(),
   max_request_body_size: nonNegativeInt('a size in bytes').default(DEFAULT_MAX_REQUEST_BODY_SIZE),
@@ -123,7 +127,7 @@ export const httpConfigSchema = zStrictObject({
   // This collector carries traces only: the other signals' paths are accepted and not served.
   metrics_url_path: urlPath('/v1/metrics'),
   logs_url_path: urlPath('/v1/logs'),
-}).superRefine((v, ctx) => refuseNotYet(v, ['tls', 'auth', 'middlewares'], ctx));
+}).superRefine((v, ctx) => refuseNotYet(v, ['middlewares'], ctx));
 
 export type HttpConfig = z.output<typeof httpConfigSchema>;
 

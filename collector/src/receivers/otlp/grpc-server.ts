@@ -4,7 +4,9 @@
  * is indexed in place (no protobuf objects, ../../../../shared/DESIGN.md "Spans travel as bytes").
  * Status codes as otelcol's otlpreceiver: INVALID_ARGUMENT for undecodable requests, the
  * refusal's own status otherwise (UNAVAILABLE when retryable, RESOURCE_EXHAUSTED + RetryInfo
- * when throttled).
+ * when throttled). With `tls` the server speaks TLS (mTLS with client_ca_file) and follows
+ * certificate renewals without a restart; with `auth` every call is authenticated before its
+ * request is indexed (UNAUTHENTICATED otherwise).
  */
 import { widenFlowControlWindows } from './grpc-flow-control.ts';
 import {
@@ -17,7 +19,10 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CollectorError } from '../../errors/codes.ts';
+import { CollectorError, toCollectorError } from '../../errors/codes.ts';
+import { GrpcMetadataHeaders, type ServerAuthenticator } from '../../extensions/authenticator.ts';
+import { attachGrpcServerTls, createServerCredentials } from '../../tls/grpc-server-credentials.ts';
+import type { SecureContextProvider } from '../../tls/server-tls.ts';
 import { splitEndpoint } from '../../config/schema-helpers.ts';
 import type { ClientMetadata, SpanBatch } from '../../pdata/span-batch.ts';
 import { DEFAULT_MAX_RECV_MSG_SIZE_MIB, type GrpcConfig } from './config.ts';
@@ -43,11 +48,18 @@ const traceServiceDefinition: ServiceDefinition = {
   },
 };
 
+/** Node's http2 maxSessionMemory for each gRPC connection, in MB. */
+export const MAX_SESSION_MEMORY_MB = 64;
+
 /** grpc-js channel options from the otelcol keys grpc-js has an equivalent for. */
 export function grpcServerOptions(config: GrpcConfig): ChannelOptions {
   const mib = config.max_recv_msg_size_mib > 0 ? config.max_recv_msg_size_mib : DEFAULT_MAX_RECV_MSG_SIZE_MIB;
   const options: ChannelOptions = { 'grpc.max_receive_message_length': mib * 1024 * 1024 };
   if (config.max_concurrent_streams > 0) options['grpc.max_concurrent_streams'] = config.max_concurrent_streams;
+  // grpc-js lifts Node's per-session memory cap (10 MB) to unlimited by default; a bound keeps a
+  // flood of streams, headers or control frames on one connection from growing memory without
+  // end (new streams are refused while over it). Far above what Export traffic needs.
+  options['grpc-node.max_session_memory'] = MAX_SESSION_MEMORY_MB;
   const sp = config.keepalive?.server_parameters;
   if (sp !== undefined) {
     if (sp.max_connection_idle !== undefined && sp.max_connection_idle > 0) options['grpc.max_connection_idle_ms'] = sp.max_connection_idle;
@@ -83,18 +95,31 @@ function grpcError(err: CollectorError): { code: number; details: string; metada
   return { code: err.grpcStatus, details: err.message, metadata };
 }
 
+/** What the receiver resolved at start for this server: TLS material and the authenticator. */
+export interface ServerSecurity {
+  readonly tls?: SecureContextProvider | undefined;
+  readonly auth?: ServerAuthenticator | undefined;
+}
+
 export class OtlpGrpcServer {
   private readonly config: GrpcConfig;
   private readonly core: TraceExport;
   private readonly logger: Logger;
   private readonly server: Server;
+  private readonly tls: SecureContextProvider | undefined;
+  private readonly auth: ServerAuthenticator | undefined;
+  private readonly credentials: ServerCredentials;
   private address: string | undefined;
   private closed: Promise<void> | undefined;
 
-  constructor(config: GrpcConfig, core: TraceExport, logger: Logger) {
+  /** Takes ownership of `security.tls` (closed with the server). */
+  constructor(config: GrpcConfig, core: TraceExport, logger: Logger, security: ServerSecurity = {}) {
     this.config = config;
     this.core = core;
     this.logger = logger;
+    this.tls = security.tls;
+    this.auth = security.auth;
+    this.credentials = this.tls === undefined ? ServerCredentials.createInsecure() : createServerCredentials(this.tls);
     this.server = new Server(grpcServerOptions(config));
     this.server.addService(traceServiceDefinition, { Export: this.handleExport });
     if (config.keepalive?.enforcement_policy !== undefined) {
@@ -119,7 +144,7 @@ export class OtlpGrpcServer {
       bound = { host: target, port: await this.bindOrExplain(`${target}:${port}`, endpoint) };
     }
     this.address = `${bound.host}:${bound.port}`;
-    this.logger.info({ endpoint: this.address }, 'Starting GRPC server');
+    this.logger.info({ endpoint: this.address, tls: this.tls !== undefined, mtls: this.tls?.requireClientCert ?? false }, 'Starting GRPC server');
     return this.address;
   }
 
@@ -133,6 +158,7 @@ export class OtlpGrpcServer {
    */
   close(graceMs: number): Promise<void> {
     if (this.closed !== undefined) return this.closed;
+    this.tls?.close();
     this.closed = new Promise<void>((resolve) => {
       const force = setTimeout(() => this.server.forceShutdown(), graceMs);
       this.server.tryShutdown(() => {
@@ -153,9 +179,10 @@ export class OtlpGrpcServer {
 
   private async bind(target: string): Promise<number> {
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(target, this.credentials, (err, port) => (err ? reject(err) : resolve(port)));
     });
     this.tunedServers = widenFlowControlWindows(this.server);
+    if (this.tls !== undefined) attachGrpcServerTls(this.server, this.tls);
     return port;
   }
 
@@ -163,6 +190,16 @@ export class OtlpGrpcServer {
   tunedServers = 0;
 
   private readonly handleExport = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    if (this.auth !== undefined) {
+      try {
+        this.auth.authenticate(new GrpcMetadataHeaders(call.metadata));
+      } catch (err) {
+        const refusal = toCollectorError(err);
+        this.core.onInvalid(refusal);
+        callback(grpcError(refusal));
+        return;
+      }
+    }
     let batch: SpanBatch;
     try {
       batch = this.core.decode(call.request);

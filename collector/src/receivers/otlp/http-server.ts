@@ -4,11 +4,16 @@
  * as otelcol's otlpreceiver does: 200 with an ExportTraceServiceResponse, errors as a
  * google.rpc.Status in the request's encoding (plain text for 404/405/415, whose encoding is
  * unknown or irrelevant), Retry-After on throttling and retryable refusals when known.
+ * With `tls` it is an https server whose certificates follow their files; with `auth` every
+ * request is authenticated before its body is read (401 otherwise).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { CollectorError, toCollectorError } from '../../errors/codes.ts';
+import { HttpRequestHeaders, type ServerAuthenticator } from '../../extensions/authenticator.ts';
+import { attachServerTls, type SecureContextProvider } from '../../tls/server-tls.ts';
 import { OtlpJsonError, otlpJsonToProtobuf } from '../../pdata/otlp-json.ts';
 import { splitEndpoint } from '../../config/schema-helpers.ts';
 import type { ClientMetadata, SpanBatch } from '../../pdata/span-batch.ts';
@@ -16,7 +21,11 @@ import { DEFAULT_MAX_REQUEST_BODY_SIZE, type HttpConfig } from './config.ts';
 import { CorsPolicy } from './cors.ts';
 import { bodyEncodingOf, ClientAbortError, readBody } from './http-body.ts';
 import { exportSuccessBody, retryAfterSeconds, statusBody, type WireFormat } from './responses.ts';
+import type { ServerSecurity } from './grpc-server.ts';
 import type { TraceExport } from './trace-export.ts';
+
+/** The whole request (headers and body) when read_timeout is 0: Node's default requestTimeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 
 const CONTENT_TYPE: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
@@ -55,7 +64,9 @@ export class OtlpHttpServer {
   private readonly config: HttpConfig;
   private readonly core: TraceExport;
   private readonly logger: Logger;
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
+  private readonly tls: SecureContextProvider | undefined;
+  private readonly auth: ServerAuthenticator | undefined;
   private readonly cors: CorsPolicy | undefined;
   private readonly compression: ReadonlySet<string>;
   private readonly bodyLimit: number;
@@ -66,10 +77,13 @@ export class OtlpHttpServer {
   private closed: Promise<void> | undefined;
   private address = '';
 
-  constructor(config: HttpConfig, core: TraceExport, logger: Logger) {
+  /** Takes ownership of `security.tls` (closed with the server). */
+  constructor(config: HttpConfig, core: TraceExport, logger: Logger, security: ServerSecurity = {}) {
     this.config = config;
     this.core = core;
     this.logger = logger;
+    this.tls = security.tls;
+    this.auth = security.auth;
     this.cors = CorsPolicy.from(config.cors);
     this.compression = new Set(config.compression_algorithms);
     this.bodyLimit = config.max_request_body_size > 0 ? config.max_request_body_size : DEFAULT_MAX_REQUEST_BODY_SIZE;
@@ -79,12 +93,26 @@ export class OtlpHttpServer {
     const readTimeout = Math.max(0, config.read_timeout);
     const headerTimeout = config.read_header_timeout > 0 ? config.read_header_timeout : readTimeout;
     const idleTimeout = config.idle_timeout > 0 ? config.idle_timeout : readTimeout;
-    this.server = createServer({
-      requestTimeout: readTimeout,
-      // Node wants headersTimeout <= requestTimeout when the latter is set.
-      headersTimeout: readTimeout > 0 && headerTimeout > readTimeout ? readTimeout : headerTimeout,
+    // read_timeout 0 is "no limit" in Go; here it is Node's own default instead, so a client
+    // trickling its body a byte at a time is still cut off (slow-client protection).
+    const requestTimeout = readTimeout > 0 ? readTimeout : DEFAULT_REQUEST_TIMEOUT_MS;
+    // Node wants headersTimeout <= requestTimeout.
+    const headersTimeout = headerTimeout > 0 ? Math.min(headerTimeout, requestTimeout) : requestTimeout;
+    const httpOptions = {
+      requestTimeout,
+      headersTimeout,
       keepAliveTimeout: idleTimeout,
-    });
+      // Node enforces both timeouts in a periodic sweep (every 30 s by default): sweep at a
+      // quarter of the shorter one, so a short configured timeout holds.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    };
+    if (this.tls === undefined) {
+      this.server = createServer(httpOptions);
+    } else {
+      const server = createHttpsServer({ ...this.tls.serverOptions(), ...httpOptions });
+      attachServerTls(server, this.tls, 'http');
+      this.server = server;
+    }
     // Malformed HTTP and header timeouts are left to Node's default clientError handling
     // (400 / 431 / 408 and close), which is what we would do ourselves.
     this.server.on('request', this.onRequest);
@@ -104,7 +132,7 @@ export class OtlpHttpServer {
         this.listening = true;
         const addr = this.server.address() as AddressInfo;
         this.address = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
-        this.logger.info({ endpoint: this.address }, 'Starting HTTP server');
+        this.logger.info({ endpoint: this.address, tls: this.tls !== undefined, mtls: this.tls?.requireClientCert ?? false }, 'Starting HTTP server');
         resolve(this.address);
       };
       this.server.once('error', onError);
@@ -127,6 +155,7 @@ export class OtlpHttpServer {
    */
   close(graceMs: number): Promise<void> {
     if (this.closed !== undefined) return this.closed;
+    this.tls?.close();
     if (!this.listening) {
       this.closed = Promise.resolve();
       return this.closed;
@@ -163,6 +192,15 @@ export class OtlpHttpServer {
         return;
       }
       cors.decorate(req, res);
+    }
+    // As confighttp: authentication comes before routing, and before the body is read.
+    if (this.auth !== undefined) {
+      try {
+        this.auth.authenticate(new HttpRequestHeaders(req.headers));
+      } catch (err) {
+        this.refuse(req, res, toCollectorError(err), wireFormatOf(req.headers['content-type']));
+        return;
+      }
     }
     const path = pathOf(req.url);
     if (path !== this.tracesPath) {

@@ -5,8 +5,12 @@
  */
 import type { Logger } from 'pino';
 import type { Consumer, CreateSettings, Host, Receiver } from '../../component/types.ts';
+import { resolveServerAuthenticator } from '../../extensions/authenticator.ts';
+import { createSecureContextProvider } from '../../tls/server-tls.ts';
+import type { ServerTlsConfig } from '../../tls/config.ts';
+import type { AuthConfig } from '../../extensions/authenticator.ts';
 import type { OtlpReceiverConfig } from './config.ts';
-import { OtlpGrpcServer } from './grpc-server.ts';
+import { OtlpGrpcServer, type ServerSecurity } from './grpc-server.ts';
 import { OtlpHttpServer } from './http-server.ts';
 import { TraceExport } from './trace-export.ts';
 
@@ -41,9 +45,9 @@ export class OtlpReceiver implements Receiver {
     this.shutdownGraceMs = options?.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   }
 
-  start(_host: Host): Promise<void> {
+  start(host: Host): Promise<void> {
     if (this.stopping !== undefined) return Promise.reject(new Error('otlp receiver: start() after shutdown()'));
-    this.starting ??= this.bindAll();
+    this.starting ??= this.bindAll(host);
     return this.starting;
   }
 
@@ -62,16 +66,25 @@ export class OtlpReceiver implements Receiver {
     return this.stopping;
   }
 
-  private async bindAll(): Promise<void> {
+  /** TLS material (files read now: a missing file fails start) and the authenticator of one protocol. */
+  private async security(host: Host, transport: string, tls: ServerTlsConfig | null | undefined, auth: AuthConfig | null | undefined): Promise<ServerSecurity> {
+    const authenticator = auth == null ? undefined : resolveServerAuthenticator(host, auth.authenticator);
+    const provider = tls == null ? undefined : await createSecureContextProvider(tls, this.logger.child({ transport }));
+    return { tls: provider, auth: authenticator };
+  }
+
+  private async bindAll(host: Host): Promise<void> {
     const { id, telemetry } = this.settings;
     const { grpc, http } = this.config.protocols;
     try {
       if (grpc !== undefined) {
-        this.grpc = new OtlpGrpcServer(grpc, new TraceExport(id.id, 'grpc', telemetry, this.logger, this.next), this.logger);
+        const security = await this.security(host, 'grpc', grpc.tls, grpc.auth);
+        this.grpc = new OtlpGrpcServer(grpc, new TraceExport(id.id, 'grpc', telemetry, this.logger, this.next), this.logger, security);
         await this.grpc.listen();
       }
       if (http !== undefined) {
-        this.http = new OtlpHttpServer(http, new TraceExport(id.id, 'http', telemetry, this.logger, this.next), this.logger);
+        const security = await this.security(host, 'http', http.tls, http.auth);
+        this.http = new OtlpHttpServer(http, new TraceExport(id.id, 'http', telemetry, this.logger, this.next), this.logger, security);
         await this.http.listen();
       }
     } catch (err) {

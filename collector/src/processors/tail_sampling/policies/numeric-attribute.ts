@@ -4,6 +4,7 @@
  * Value.Int(), a value that is not an int counts as 0 (a double 5.5 is 0, not 5.5).
  */
 import { AV_INT, AttributeRef } from '../../../pdata/attributes.ts';
+import { intAttributeValue } from './int-value.ts';
 import { anyAttributeMatch, attributeDecision, type AttributeMatcher } from './attribute-match.ts';
 import type { NumericAttributeConfig } from './config.ts';
 import type { Decision, PolicyEvaluator, TraceView } from './policy.ts';
@@ -31,7 +32,7 @@ export class NumericAttributePolicy implements PolicyEvaluator, AttributeMatcher
   }
 
   matchSpan(ref: AttributeRef): boolean {
-    const v = ref.type === AV_INT ? ref.intValue() : 0;
+    const v = ref.type === AV_INT ? intAttributeValue(ref) : 0;
     return v >= this.min && v <= this.max;
   }
 

@@ -262,3 +262,14 @@ describe('and / drop', () => {
     expect(decide(cfg, trace)).toBe(want);
   });
 });
+
+describe('int attribute values without BigInt', () => {
+  it.each([0, 1, 127, 128, 300, 2 ** 31, 2 ** 48 + 5, 2 ** 53 - 1, -1, -500, -(2 ** 40)])('%s reads back exactly', async (n) => {
+    const { AttributeRef, findSpanAttribute } = await import('../../../pdata/attributes.ts');
+    const { intAttributeValue } = await import('./int-value.ts');
+    const t = span1({ attrs: { n: BigInt(n) } });
+    const ref = new AttributeRef();
+    expect(findSpanAttribute(t.batch, 0, Buffer.from('n'), ref)).toBe(true);
+    expect(intAttributeValue(ref)).toBe(n);
+  });
+});

@@ -25,6 +25,7 @@ import {
 } from '../../../../pdata/attributes.ts';
 import { NONE, SPAN_STRIDE, S_END_HI, S_END_LO, S_NAME_LEN, S_NAME_OFF, S_PARENT_ID, S_SPAN_ID, S_START_HI, S_START_LO, S_TRACE_ID, type SpanBatch } from '../../../../pdata/span-batch.ts';
 import { WireReader } from '../../../../pdata/wire-reader.ts';
+import { intAttributeValue } from '../int-value.ts';
 import { compileRe2 } from '../re2.ts';
 import { ByteRange, EventCursor, readScopeString, readStatusMessage } from '../span-fields.ts';
 import { OttlParseError, parseCondition, parseValueExpression, type BoolExpr, type CompareOp, type MathOp, type ValueExpr } from './parse.ts';
@@ -118,7 +119,7 @@ function fromAttribute(ref: AttributeRef, out: Val): void {
       out.setStr(ref.buf, ref.start, ref.end);
       return;
     case AV_INT:
-      out.setNum(T_INT, ref.intValue());
+      out.setNum(T_INT, intAttributeValue(ref));
       return;
     case AV_DOUBLE:
       out.setNum(T_DBL, ref.doubleValue());
