@@ -39,7 +39,7 @@ export interface QueueCaseResult {
   spansPerWallSecond: number;
   /** Share of the CPU spent in the kernel (system time). */
   systemShare: number;
-  /** Cost against "queue off", in % of CPU per span (positive = slower). */
+  /** Cost against "queue off", in % of CPU per span (positive = slower): median of the rounds' ratios. */
   costVsQueueOff: number | null;
 }
 
@@ -107,8 +107,8 @@ async function drive(exporter: Exporter, requests: Buffer[], spans: number, span
 
 export async function runExporterQueueBench(o: { spansPerCase?: number; rounds?: number; spansPerRequest?: number } = {}): Promise<QueueCaseResult[]> {
   const spansPerRequest = o.spansPerRequest ?? 512;
-  const spansPerCase = o.spansPerCase ?? 300_000;
-  const rounds = o.rounds ?? 3;
+  const spansPerCase = o.spansPerCase ?? 200_000;
+  const rounds = o.rounds ?? 7;
   const requests = Array.from({ length: 16 }, (_, k) => makeRequest('http-20-attr', spansPerRequest, k * spansPerRequest));
   const dir = mkdtempSync(join(tmpdir(), 'tp-qbench-'));
   const backend = await ManagedProcess.start({
@@ -116,9 +116,9 @@ export async function runExporterQueueBench(o: { spansPerCase?: number; rounds?:
     command: NODE_TSX[0]!,
     args: [...NODE_TSX.slice(1), 'testbed/src/backend/main.ts', '--grpc-port', '0', '--http-port', '0', '--admin-port', '0'],
   });
-  const totals = new Map<QueueCase, { spans: number; cpuMs: number; systemMs: number; wallMs: number }>(
-    CASES.map((c) => [c, { spans: 0, cpuMs: 0, systemMs: 0, wallMs: 0 }]),
-  );
+  // Per round and case: spans per CPU-second, wall-clock rate, system share.
+  const perRound = new Map<QueueCase, { cpu: number[]; wall: number[]; system: number[] }>(CASES.map((c) => [c, { cpu: [], wall: [], system: [] }]));
+  let spansPerRun = 0;
   try {
     const ports = await backend.waitForJsonLine<{ grpcPort: number; adminPort: number }>();
     const admin = new BackendAdminClient(`http://127.0.0.1:${ports.adminPort}`);
@@ -146,36 +146,44 @@ export async function runExporterQueueBench(o: { spansPerCase?: number; rounds?:
         const stats = await admin.stats();
         const sent = Math.ceil(spansPerCase / spansPerRequest) * spansPerRequest;
         if (stats.spans !== sent) throw new Error(`${c}: backend received ${stats.spans} of ${sent} spans`);
-        const t = totals.get(c)!;
-        t.spans += sent;
-        t.cpuMs += (cpu.user + cpu.system) / 1000;
-        t.systemMs += cpu.system / 1000;
-        t.wallMs += wallMs;
+        const r = perRound.get(c)!;
+        const cpuMs = (cpu.user + cpu.system) / 1000;
+        r.cpu.push((sent / cpuMs) * 1000);
+        r.wall.push((sent / wallMs) * 1000);
+        r.system.push(cpu.system / 1000 / cpuMs);
+        spansPerRun = sent;
       }
     }
   } finally {
     await backend.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const perCpu = (c: QueueCase) => (totals.get(c)!.spans / totals.get(c)!.cpuMs) * 1000;
-  const base = perCpu('queue off');
+  // Medians: the machine is shared, and one disturbed round should not move the figure. The cost
+  // is the median of the per-round ratios (each round's cases ran back to back).
+  const base = perRound.get('queue off')!.cpu;
   return CASES.map((c) => {
-    const t = totals.get(c)!;
+    const r = perRound.get(c)!;
     return {
       case: c,
-      spans: t.spans,
-      spansPerCpuSecond: Math.round(perCpu(c)),
-      spansPerWallSecond: Math.round((t.spans / t.wallMs) * 1000),
-      systemShare: Math.round((t.systemMs / t.cpuMs) * 100) / 100,
-      costVsQueueOff: c === 'queue off' ? null : Math.round((base / perCpu(c) - 1) * 1000) / 10,
+      spans: spansPerRun * rounds,
+      spansPerCpuSecond: Math.round(median(r.cpu)),
+      spansPerWallSecond: Math.round(median(r.wall)),
+      systemShare: Math.round(median(r.system) * 100) / 100,
+      costVsQueueOff: c === 'queue off' ? null : Math.round((median(r.cpu.map((v, k) => base[k]! / v)) - 1) * 1000) / 10,
     };
   });
 }
 
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runExporterQueueBench({
-    spansPerCase: Number(process.env.BENCH_SPANS ?? 300_000),
-    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    spansPerCase: Number(process.env.BENCH_SPANS ?? 200_000),
+    rounds: Number(process.env.BENCH_ROUNDS ?? 7),
   });
   for (const r of results) console.log(JSON.stringify(r));
   console.log('\n| case | spans/s per core | spans/s (wall) | CPU per span vs queue off |\n|---|---|---|---|');

@@ -120,7 +120,7 @@ describe('TcpProxy', () => {
     expect(proxy.stats()).toMatchObject({ connectionsReset: 2, connectionsActive: 0 });
   });
 
-  it('blackhole: accepts and reads, never forwards; pass restores new connections', async () => {
+  it('blackhole: accepts and reads, never forwards; leaving it resets the broken connections', async () => {
     const echo = await startEcho();
     const proxy = await startProxy(echo.port);
     const before = await connect(proxy.port);
@@ -136,9 +136,27 @@ describe('TcpProxy', () => {
     expect(during.data().length).toBe(0);
     expect(proxy.stats().connectionsActive).toBe(2);
 
+    const untouched = proxy.stats().connectionsReset;
     proxy.setMode({ mode: 'pass' });
+    // Both lost bytes: their streams have a hole, so they are reset rather than resumed.
+    expect(await before.ended).toBe('ECONNRESET');
+    expect(await during.ended).toBe('ECONNRESET');
+    expect(proxy.stats().connectionsReset).toBe(untouched + 2);
     const after = await connect(proxy.port);
     after.socket.write('back');
     await until(() => after.data().toString() === 'back');
+  });
+
+  it('blackhole: a connection that sent nothing during it survives', async () => {
+    const echo = await startEcho();
+    const proxy = await startProxy(echo.port);
+    const quiet = await connect(proxy.port);
+    quiet.socket.write('a');
+    await until(() => quiet.data().length === 1);
+    proxy.setMode({ mode: 'blackhole' });
+    proxy.setMode({ mode: 'pass' });
+    quiet.socket.write('b');
+    await until(() => quiet.data().toString() === 'ab');
+    expect(proxy.stats().connectionsReset).toBe(0);
   });
 });

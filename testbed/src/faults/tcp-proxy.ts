@@ -7,6 +7,9 @@
  *  - drop: close existing connections and every new one (FIN);
  *  - reset: abort existing connections and every new one with RST;
  *  - blackhole: accept, read and discard, never forward (a partition that keeps sockets open).
+ *    Leaving blackhole resets (RST) every connection that lost bytes or was accepted during it: its
+ *    byte stream has a hole and cannot resume (a peer would only see garbage or wait forever), so
+ *    clients notice at once and reconnect, as they would after a real partition timed them out.
  */
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +65,7 @@ class Direction {
 
   constructor(
     private readonly proxy: TcpProxy,
+    private readonly conn: Connection,
     private readonly src: net.Socket,
     private readonly dst: net.Socket,
     private readonly toTarget: boolean,
@@ -78,6 +82,7 @@ class Direction {
     const s = this.proxy.counters;
     if (mode.mode === 'blackhole') {
       s.bytesDiscarded += chunk.length;
+      this.conn.broken = true;
       return;
     }
     const now = performance.now();
@@ -133,6 +138,8 @@ interface Connection {
   client: net.Socket;
   upstream: net.Socket | undefined;
   directions: Direction[];
+  /** Lost bytes to a blackhole: reset when the blackhole ends. */
+  broken: boolean;
 }
 
 export class TcpProxy {
@@ -170,12 +177,15 @@ export class TcpProxy {
     return this.port;
   }
 
-  /** Switches mode; drop and reset also end every open connection now. */
+  /** Switches mode; drop and reset also end every open connection now, leaving blackhole the broken ones. */
   setMode(mode: ProxyMode): TcpProxyStats {
     validateMode(mode);
+    const was = this.modeValue.mode;
     this.modeValue = mode;
     if (mode.mode === 'drop' || mode.mode === 'reset') {
       for (const c of [...this.connections]) this.kill(c, mode.mode === 'reset');
+    } else if (was === 'blackhole' && mode.mode !== 'blackhole') {
+      for (const c of [...this.connections]) if (c.broken) this.kill(c, true);
     }
     return this.stats();
   }
@@ -205,7 +215,7 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
-    const c: Connection = { client, upstream: undefined, directions: [] };
+    const c: Connection = { client, upstream: undefined, directions: [], broken: mode === 'blackhole' };
     this.connections.add(c);
     client.on('close', () => this.kill(c, false, false));
     if (mode === 'blackhole') {
@@ -217,7 +227,7 @@ export class TcpProxy {
     c.upstream = upstream;
     upstream.on('error', () => {});
     upstream.on('close', () => this.kill(c, false, false));
-    c.directions.push(new Direction(this, client, upstream, true), new Direction(this, upstream, client, false));
+    c.directions.push(new Direction(this, c, client, upstream, true), new Direction(this, c, upstream, client, false));
   }
 
   /** Ends a connection: RST when reset, FIN otherwise; counted only when it is the proxy's fault. */

@@ -136,6 +136,7 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
       faults = supported;
       tplan = { kind: plan.topology.kind, agents: 0, gateways: 0, requestedGateways: 0, templates: {}, notes: [`--target ${o.target}: no collectors started; the load goes there and the pipeline must export to the backend`] };
     } else {
+      await command.prepare();
       const c = o.components ?? (await collectorComponents(command));
       result.collector.components = c.components;
       result.collector.componentsError = c.error;
@@ -177,10 +178,15 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
   const loads: ActiveLoad[] = [];
   const loadConfig = { ...plan.load, rate, duration: runDurationMs };
   let epochMs = 0;
+  let aborted = false;
   let faultRunner: FaultRunner | undefined;
   const onInstance = (inst: ProcessInstance): void => {
     void inst.process.exited.then((e) => {
       if (inst.endedBy) return;
+      if (aborted) {
+        inst.endedBy = 'interrupted';
+        return;
+      }
       inst.endedBy = 'exited unexpectedly';
       if (epochMs === 0) return;
       const limit = inst.extra.memoryLimit;
@@ -211,7 +217,6 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
     plan.scrapeIntervalMs,
     o.onProgress ? (s) => o.onProgress!(s, plan) : undefined,
   );
-  let aborted = false;
   const onAbort = (): void => {
     aborted = true;
     log.log('interrupted: stopping the load and every process');

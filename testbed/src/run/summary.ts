@@ -46,7 +46,7 @@ export function summarizeRun(run: RunResult): string[] {
   }
   for (const f of run.faults) {
     out.push(
-      `fault ${f.type}${f.target ? ` ${f.target}` : ''} at ${sec(f.startedAtMs ?? f.atMs)}${f.endedAtMs !== undefined ? `..${sec(f.endedAtMs)}` : ''}${f.error ? `: FAILED ${f.error}` : ''}`,
+      `fault ${f.type}${f.target ? ` ${f.target}` : ''} ${f.startedAtMs === undefined ? `planned at ${sec(f.atMs)}, not reached` : `at ${sec(f.startedAtMs)}${f.endedAtMs !== undefined ? `..${sec(f.endedAtMs)}` : ''}`}${f.error ? `: FAILED ${f.error}` : ''}`,
     );
   }
   for (const o of run.oom) out.push(`oom ${o.process}: ${o.verdict} (${o.note})`);

@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../scenario/load-scenario.ts';
 import type { NetnsLink } from './netns.ts';
 import { ProcessInstance } from './process-instance.ts';
 import { EarlyExitError } from './collector-node.ts';
+import { bundleEntry } from './collector-command.ts';
 
 export interface BackendNodeOptions {
   runDir: string;
@@ -36,12 +37,13 @@ export class BackendNode {
   }
 
   async start(): Promise<void> {
+    // Bundled, like the collector: no tsx loader isolate in the measured process.
+    const entry = await bundleEntry(join(REPO_ROOT, 'testbed/src/backend/main.ts'), 'backend');
     let cmd = {
       command: process.execPath,
       args: [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'testbed/src/backend/main.ts'),
+        '--enable-source-maps',
+        entry,
         '--host',
         this.o.host,
         '--grpc-port',

@@ -10,7 +10,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
-import { initTracer, type JaegerTracer } from 'jaeger-client';
+import { initTracer, opentracing, type JaegerTracer } from 'jaeger-client';
 import { POST_SPANS_PATH } from './grpc-server.ts';
 import {
   apacheBatch,
@@ -83,25 +83,35 @@ function clientLog(): ClientLog {
   return { errors, logger: { info: () => {}, error: (msg: string) => errors.push(msg) } };
 }
 
-/** Spans made through jaeger-client's OpenTracing API, with explicit times (ms, exact in binary). */
-function emitJaegerClientSpans(tracer: JaegerTracer): { root: ReturnType<JaegerTracer['startSpan']>; child: ReturnType<JaegerTracer['startSpan']> } {
+type OtSpan = ReturnType<JaegerTracer['startSpan']>;
+
+/**
+ * Spans made through jaeger-client's OpenTracing API, with explicit times (ms, exact in binary):
+ * a root, a child of it that also follows from a span of another trace, and that other span.
+ */
+function emitJaegerClientSpans(tracer: JaegerTracer): { root: OtSpan; child: OtSpan; other: OtSpan } {
   const root = tracer.startSpan('GET /orders', {
     startTime: 1700000000123.5,
     tags: { 'span.kind': 'server', 'http.method': 'GET', count: 7, ratio: 0.25, cached: false },
   });
   root.log({ event: 'cache.miss', key: 'user:42' }, 1700000000124);
-  const child = tracer.startSpan('SELECT orders', { childOf: root, startTime: 1700000000200 });
+  const other = tracer.startSpan('enqueue', { startTime: 1700000000100 });
+  const child = tracer.startSpan('SELECT orders', { references: [opentracing.childOf(root.context()), opentracing.followsFrom(other.context())], startTime: 1700000000200 });
   child.setTag('span.kind', 'client');
   child.setTag('error', true);
   child.finish(1700000000201.25);
+  other.finish(1700000000101);
   root.finish(1700000000125.75);
-  return { root, child };
+  return { root, child, other };
 }
 
-function checkJaegerClientSpans(got: PlainSpan[], service: string, root: { context(): unknown }, child: { context(): unknown }): void {
-  const rootCtx = root.context() as { toTraceId(): string; toSpanId(): string };
-  const childCtx = child.context() as { toTraceId(): string; toSpanId(): string };
-  expect(got).toHaveLength(2);
+type Ids = { toTraceId(): string; toSpanId(): string };
+
+function checkJaegerClientSpans(got: PlainSpan[], service: string, root: OtSpan, child: OtSpan, other: OtSpan): void {
+  const rootCtx = root.context() as unknown as Ids;
+  const childCtx = child.context() as unknown as Ids;
+  const otherCtx = other.context() as unknown as Ids;
+  expect(got).toHaveLength(3);
   const spans = byName(got);
   const r = spans.get('GET /orders')!;
   const c = spans.get('SELECT orders')!;
@@ -119,7 +129,21 @@ function checkJaegerClientSpans(got: PlainSpan[], service: string, root: { conte
   expect(c.traceId).toBe(r.traceId);
   expect(c.spanId).toBe(childCtx.toSpanId().padStart(16, '0'));
   expect(c.parentSpanId).toBe(r.spanId);
-  expect(c.links).toEqual([]); // the CHILD_OF reference is the parent, not a link
+  // The CHILD_OF reference is the parent, not a link; FOLLOWS_FROM the other trace's span is a link.
+  expect(c.links).toEqual([
+    {
+      traceId: otherCtx.toTraceId().padStart(32, '0'),
+      spanId: otherCtx.toSpanId().padStart(16, '0'),
+      traceState: '',
+      flags: 0,
+      attributes: { 'opentracing.ref_type': str('follows_from') },
+      droppedAttributesCount: 0,
+    },
+  ]);
+  expect(otherCtx.toTraceId()).not.toBe(rootCtx.toTraceId());
+  expect(spans.get('enqueue')!.links).toEqual([]);
+  // No scope in Jaeger clients' spans.
+  expect(r.scope).toEqual({ name: '', version: '', schemaUrl: '' });
   // Kind, status.
   expect(r.kind).toBe(2);
   expect(c.kind).toBe(3);
@@ -152,12 +176,12 @@ describe('jaeger receiver with real clients', () => {
       { logger: log.logger, tags: { 'deploy.env': 'test' } },
     );
     tracers.push(tracer);
-    const { root, child } = emitJaegerClientSpans(tracer);
+    const { root, child, other } = emitJaegerClientSpans(tracer);
     await new Promise<void>((resolve) => tracer.close(() => resolve()));
     tracers.length = 0;
-    await vi.waitFor(() => expect(sink.spans).toBe(2));
+    await vi.waitFor(() => expect(sink.spans).toBe(3));
     expect(log.errors).toEqual([]);
-    checkJaegerClientSpans(referencePlainSpans(sink.requests), 'orders-udp', root, child);
+    checkJaegerClientSpans(referencePlainSpans(sink.requests), 'orders-udp', root, child, other);
   });
 
   it('jaeger-client over HTTP (its HTTPSender, application/x-thrift) to thrift_http, with 128-bit trace ids', async () => {
@@ -169,15 +193,15 @@ describe('jaeger receiver with real clients', () => {
       { logger: log.logger, tags: { 'deploy.env': 'test' }, traceId128bit: true } as Parameters<typeof initTracer>[1],
     );
     tracers.push(tracer);
-    const { root, child } = emitJaegerClientSpans(tracer);
+    const { root, child, other } = emitJaegerClientSpans(tracer);
     await new Promise<void>((resolve) => tracer.close(() => resolve()));
     tracers.length = 0;
     // The HTTP sender's flush completes with the response: the spans are already in.
     expect(log.errors).toEqual([]);
-    expect(sink.spans).toBe(2);
+    expect(sink.spans).toBe(3);
     const got = referencePlainSpans(sink.requests);
     expect(got[0]!.traceId).not.toMatch(/^0{16}/); // a real 128-bit id
-    checkJaegerClientSpans(got, 'orders-http', root, child);
+    checkJaegerClientSpans(got, 'orders-http', root, child, other);
   });
 
   it.each(['udp', 'http'] as const)('the OpenTelemetry Jaeger exporter over %s', async (via) => {

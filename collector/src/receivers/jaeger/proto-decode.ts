@@ -25,7 +25,8 @@ const VT_BINARY = 4;
 
 const ZERO_TRACE_ID: Buffer = Buffer.alloc(16);
 const ZERO_SPAN_ID: Buffer = Buffer.alloc(8);
-const NO_REFS: JaegerRef[] = [];
+// Shared by every span without references; frozen so that nothing can fill it by mistake.
+const NO_REFS = Object.freeze([]) as unknown as JaegerRef[];
 
 /**
  * Decodes a PostSpansRequest into batches of spans that share a process. Throws

@@ -42,7 +42,8 @@ const TAG_BOOL = 2;
 const TAG_LONG = 3;
 const TAG_BINARY = 4;
 
-const NO_REFS: JaegerRef[] = [];
+// Shared by every span without references; frozen so that nothing can fill it by mistake.
+const NO_REFS = Object.freeze([]) as unknown as JaegerRef[];
 
 /** Decodes one agent UDP packet (`Agent.emitBatch`). Returns null for a call without a batch. */
 export function decodeAgentPacket(packet: Buffer, protocol: ThriftProtocol): JaegerBatch | null {

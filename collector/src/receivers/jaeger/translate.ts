@@ -35,8 +35,9 @@ import { REF_CHILD_OF, REF_FOLLOWS_FROM, type JaegerBatch, type JaegerRef, type 
 export const RESOURCE_NO_SERVICE_NAME = 'OTLPResourceNoServiceName';
 
 const EMPTY = Buffer.alloc(0);
-const NO_LINKS: SpanLink[] = [];
-const NO_EVENTS: SpanEvent[] = [];
+// Shared empty lists (frozen: a push would throw rather than leak into other spans).
+const NO_LINKS = Object.freeze([]) as unknown as SpanLink[];
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
 const REF_TYPE_CHILD_OF: AnyValue = { stringValue: 'child_of' };
 const REF_TYPE_FOLLOWS_FROM: AnyValue = { stringValue: 'follows_from' };
 

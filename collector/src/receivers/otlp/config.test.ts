@@ -82,6 +82,7 @@ describe('otlp receiver config (testdata/config.yaml)', () => {
       'grpc.max_connection_age_grace_ms': 13_000,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 5_000,
+      'grpc-node.max_session_memory': 64,
     });
   });
 

@@ -107,6 +107,13 @@ describe('zipkin v2 JSON', () => {
     expectDecodeError(() => parseZipkinV2Json(body), message);
   });
 
+  it('refuses JSON nested deeper than 32 levels before parsing it (strings do not count)', () => {
+    expectDecodeError(() => parseZipkinV2Json(Buffer.from('['.repeat(1_000_000) + ']'.repeat(1_000_000))), /nested deeper than 32 levels at byte 32/);
+    const deepTags = json([{ traceId: '1', id: '2', tags: { s: '"\\[[[[{{{{'.repeat(100) } }]);
+    expect(parseZipkinV2Json(deepTags)[0]!.tags.get('s')).toBe('"\\[[[[{{{{'.repeat(100));
+    expect(parseZipkinV2Json(json([{ traceId: '1', id: '2', extra: JSON.parse('['.repeat(20) + ']'.repeat(20)) }]))).toHaveLength(1);
+  });
+
   it('an empty list is fine', () => {
     expect(parseZipkinV2Json(json([]))).toEqual([]);
   });

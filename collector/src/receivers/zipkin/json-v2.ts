@@ -25,8 +25,35 @@ import {
 
 type Json = Record<string, unknown>;
 
+/**
+ * Zipkin JSON nests at most 5 levels (list > span > annotations > annotation > endpoint); unknown
+ * fields may add a few. Deeper input is refused before JSON.parse, which would otherwise spend
+ * seconds building millions of nested arrays from a 20 MiB body of brackets.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Throws ZipkinDecodeError when brackets nest deeper than `max` (strings skipped, escapes honoured). */
+export function checkJsonDepth(body: Buffer, max: number): void {
+  let depth = 0;
+  const n = body.length;
+  for (let i = 0; i < n; i++) {
+    const c = body[i]!;
+    if (c === 0x22) {
+      // Skip a string: to the next unescaped quote.
+      for (i++; i < n; i++) {
+        const d = body[i]!;
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) throw new ZipkinDecodeError(`invalid JSON: nested deeper than ${max} levels at byte ${i}`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 /** JSON.parse of a request body; any failure (syntax, nesting) is a ZipkinDecodeError. */
 export function parseJsonArray(body: Buffer, what: string): unknown[] {
+  checkJsonDepth(body, MAX_JSON_DEPTH);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

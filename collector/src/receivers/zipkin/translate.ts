@@ -76,7 +76,8 @@ const STATUS_CODES: ReadonlyMap<string, number> = new Map([
 ]);
 
 const EMPTY = Buffer.alloc(0);
-const NO_EVENTS: SpanEvent[] = [];
+// Shared by spans without annotations (frozen: a push would throw rather than leak into other spans).
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
 const MAX_LINK_TAGS = 128;
 
 export interface ZipkinTranslateOptions {

@@ -159,6 +159,7 @@ async function bufferAndDecide(spread: boolean) {
     const t0 = performance.now();
     for (const batch of chunk) await processor.consume(batch);
     ingestMs += performance.now() - t0;
+    chunk.length = 0; // the requests are garbage now: only what the processor copied stays
   }
   fullGc();
   const held = memory();

@@ -19,7 +19,11 @@ export const enum Decision {
   Error = 7,
 }
 
-/** What a policy sees of one buffered trace. */
+/**
+ * What a policy sees of one buffered trace. The view and its batch live in a scratch buffer the
+ * engine reuses: they are valid only during evaluate() / afterDecision(); a policy must copy what
+ * it wants to keep (ids, keys), never hold the view or the batch.
+ */
 export interface TraceView {
   /** Every span received for the trace so far, in arrival order (one batch, all the same trace id). */
   readonly batch: SpanBatch;
