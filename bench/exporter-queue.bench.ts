@@ -39,7 +39,7 @@ export interface QueueCaseResult {
   spansPerWallSecond: number;
   /** Share of the CPU spent in the kernel (system time). */
   systemShare: number;
-  /** Cost against "queue off", in % of CPU per span (positive = slower): median of the rounds' ratios. */
+  /** Cost against "queue off", in % of CPU per span (positive = slower), from the medians. */
   costVsQueueOff: number | null;
 }
 
@@ -159,8 +159,9 @@ export async function runExporterQueueBench(o: { spansPerCase?: number; rounds?:
     rmSync(dir, { recursive: true, force: true });
   }
   // Medians: the machine is shared, and one disturbed round should not move the figure. The cost
-  // is the median of the per-round ratios (each round's cases ran back to back).
-  const base = perRound.get('queue off')!.cpu;
+  // is the ratio of the cases' medians (per-round ratios scatter more: one disturbed case skews
+  // its round's ratio).
+  const base = median(perRound.get('queue off')!.cpu);
   return CASES.map((c) => {
     const r = perRound.get(c)!;
     return {
@@ -169,7 +170,7 @@ export async function runExporterQueueBench(o: { spansPerCase?: number; rounds?:
       spansPerCpuSecond: Math.round(median(r.cpu)),
       spansPerWallSecond: Math.round(median(r.wall)),
       systemShare: Math.round(median(r.system) * 100) / 100,
-      costVsQueueOff: c === 'queue off' ? null : Math.round((median(r.cpu.map((v, k) => base[k]! / v)) - 1) * 1000) / 10,
+      costVsQueueOff: c === 'queue off' ? null : Math.round((base / median(r.cpu) - 1) * 1000) / 10,
     };
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { AnyFactory } from './component/types.ts';
 import { FactoryRegistry } from './component/registry.ts';
+import { routingFactory } from './connectors/routing/factory.ts';
 import { debugFactory } from './exporters/debug/factory.ts';
 import { fileFactory } from './exporters/file/factory.ts';
 import { loadBalancingFactory } from './exporters/loadbalancing/factory.ts';
@@ -12,7 +13,9 @@ import { otlpExporterFactory } from './exporters/otlp/factory.ts';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory.ts';
 import { bearerTokenAuthFactory } from './extensions/bearertokenauth/factory.ts';
 import { fileStorageFactory } from './extensions/file_storage/factory.ts';
+import { headersSetterFactory } from './extensions/headers_setter/factory.ts';
 import { healthCheckFactory } from './extensions/health_check/factory.ts';
+import { attributesFactory } from './processors/attributes/factory.ts';
 import { batchFactory } from './processors/batch/factory.ts';
 import { memoryLimiterFactory } from './processors/memory_limiter/factory.ts';
 import { probabilisticSamplerFactory } from './processors/probabilistic_sampler/factory.ts';
@@ -28,6 +31,7 @@ export const receiverFactories: AnyFactory[] = [
   zipkinReceiverFactory,
 ];
 export const processorFactories: AnyFactory[] = [
+  attributesFactory,
   batchFactory,
   memoryLimiterFactory,
   probabilisticSamplerFactory,
@@ -42,10 +46,13 @@ export const exporterFactories: AnyFactory[] = [
   otlpExporterFactory,
   otlphttpExporterFactory,
 ];
-export const connectorFactories: AnyFactory[] = [];
+export const connectorFactories: AnyFactory[] = [
+  routingFactory,
+];
 export const extensionFactories: AnyFactory[] = [
   bearerTokenAuthFactory,
   fileStorageFactory,
+  headersSetterFactory,
   healthCheckFactory,
 ];
 

@@ -4,6 +4,7 @@
  *   npm run testbed -- run scenarios/X.yaml [...] [--rate N] [--duration 60s] [--collector-cmd CMD] [--target host:port]
  *   npm run testbed -- list
  *   npm run testbed -- validate scenarios/X.yaml [...]
+ *   npm run testbed -- cost --rps 1000 --spans 10 --span-bytes 2048 --sample 0.1
  * Exit status: 0 passed or skipped, 1 failed or error, 2 usage or invalid scenario, 130 interrupted.
  * Ctrl-C stops every child process (the child registry SIGKILLs them at once) and writes what the
  * run has so far; a second Ctrl-C exits immediately.
@@ -17,12 +18,19 @@ import { formatProgress, ProgressPrinter } from './run/progress.ts';
 import { runScenario, type RunOptions } from './run/runner.ts';
 import type { ScenarioResult } from './run/run-result.ts';
 import { summarizeScenario } from './run/summary.ts';
+import type { RunExtension } from './run/run-extension.ts';
+import { formatCost, parseCostArgs } from './report/cost-cli.ts';
+import { cpuProfileExtension } from './report/profile.ts';
+import { findPrometheus, prometheusExtension } from './report/prometheus.ts';
+import { measureWireSizes } from './report/wire-sizes.ts';
 
 const USAGE = `usage:
   npm run testbed                                  run head-vs-tail (passthrough until the sampling processors exist)
   npm run testbed -- run FILE [FILE...] [options]  run scenario files
   npm run testbed -- list [--dir DIR]              list scenarios
   npm run testbed -- validate FILE [FILE...]       check scenario files
+  npm run testbed -- cost --rps N --spans N --span-bytes N [--sample 0.1 ...] [--gzip-ratio R]
+                                                   volume and storage before/after sampling
 
 options:
   --rate N                 spans/s instead of the scenario's (spikes scale along)
@@ -31,7 +39,10 @@ options:
   --target HOST:PORT       send the load to an external pipeline; no collectors are started
   --target-metrics URL     that pipeline's Prometheus metrics (repeatable), for its counted drops
   --backend-grpc-port N, --backend-http-port N   fixed mock backend ports (for --target)
-  --reports-dir DIR        where <time>-<scenario>/report.json goes (default: reports/)
+  --reports-dir DIR        where <time>-<scenario>/report.{json,md,html} go (default: reports/)
+  --prometheus             run a Prometheus server (the prometheus binary) scraping every collector;
+                           the seed PromQL queries go into the report
+  --profile                run our collectors with node --cpu-prof; the report links the profiles
   --quiet                  no run log or progress, only the summaries`;
 
 function durationArg(v: string): number {
@@ -55,6 +66,13 @@ async function main(argv: string[]): Promise<number> {
         'reports-dir': { type: 'string' },
         dir: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        prometheus: { type: 'boolean', default: false },
+        profile: { type: 'boolean', default: false },
+        rps: { type: 'string' },
+        spans: { type: 'string' },
+        'span-bytes': { type: 'string' },
+        sample: { type: 'string', multiple: true },
+        'gzip-ratio': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -98,6 +116,23 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     return bad > 0 ? 2 : 0;
+  }
+
+  if (command === 'cost') {
+    const req = parseCostArgs(values);
+    if ('errors' in req) {
+      process.stderr.write(`${req.errors.join('\n')}\n${USAGE}\n`);
+      return 2;
+    }
+    let gzipRatio = req.input.gzipRatio;
+    let note = 'given';
+    if (gzipRatio === undefined) {
+      const w = await measureWireSizes({ protocol: 'grpc' });
+      gzipRatio = w.gzipRatio;
+      note = `measured on ${w.sampleRequests} requests of the load generator's classic spans (${w.bytesPerSpan} B/span, synthetic and repetitive: real spans compress less); set it with --gzip-ratio`;
+    }
+    process.stdout.write(formatCost({ ...req.input, gzipRatio }, req.samples, note));
+    return 0;
   }
 
   if (command !== 'run' && command !== 'default') {
@@ -146,6 +181,18 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const printer = new ProgressPrinter(process.stdout);
+  const extensions: RunExtension[] = [];
+  let prometheus: ReturnType<typeof prometheusExtension> | undefined;
+  if (values.prometheus) {
+    if (!findPrometheus()) {
+      process.stderr.write('--prometheus: prometheus is not on PATH (Debian: apt-get install prometheus)\n');
+      return 2;
+    }
+    prometheus = prometheusExtension({ dir: join(options.reportsDir ?? join(SCENARIOS_DIR, '..', 'reports'), `prometheus-${process.pid}`), log: (l) => printer.line(l) });
+    extensions.push(prometheus);
+  }
+  if (values.profile) extensions.push(cpuProfileExtension({ log: (l) => printer.line(l) }));
+  options.extensions = extensions;
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -166,10 +213,10 @@ async function main(argv: string[]): Promise<number> {
   const queue = [...scenarios];
   while (queue.length > 0 && !controller.signal.aborted) {
     const s = queue.shift()!;
-    const r = await runScenario(s, options);
+    const r = await runScenario(s, options).finally(() => (queue.length === 0 ? prometheus?.close() : undefined));
     printer.done();
     results.push(r);
-    const report = r.runs[0]?.reportDir ? join(r.runs[0].reportDir, 'report.json') : undefined;
+    const report = r.runs[0]?.reportDir ? join(r.runs[0].reportDir, 'report.{json,md,html}') : undefined;
     process.stdout.write(`\n${summarizeScenario(r, report && relative(process.cwd(), report))}\n\n`);
     // The default run: until sampling lands, head-vs-tail is skipped; show the passthrough instead.
     if (command === 'default' && r.status === 'skipped') {

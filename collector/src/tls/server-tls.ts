@@ -141,13 +141,11 @@ class ServerTlsProvider implements SecureContextProvider {
   }
 }
 
-/** The peer address, also once the socket is destroyed (Node clears remoteAddress then). */
+/** The peer address while the socket has it (Node clears it once a refused socket is destroyed). */
 export function remoteOf(socket: TLSSocket | undefined): string | undefined {
-  if (socket === undefined) return undefined;
-  const s = socket as TLSSocket & { _parent?: { remoteAddress?: string; remotePort?: number } | null };
-  const address = socket.remoteAddress ?? s._parent?.remoteAddress;
-  const port = socket.remotePort ?? s._parent?.remotePort;
+  const address = socket?.remoteAddress;
   if (address === undefined) return undefined;
+  const port = socket!.remotePort;
   return port === undefined ? address : `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 

@@ -2,11 +2,11 @@
  * After the load: wait until the pipeline is empty. Every 250 ms the collectors are scraped and the
  * backend's count read. A collector made of pass-through processors is empty when it has sent,
  * failed or dropped all it accepted (an exporter still retrying is not empty, however long nothing
- * moves); a sampling collector cannot say, so it is taken as empty once nothing moved for `settle`
- * ms. Bounded by `timeout`; the result names what still held spans then.
+ * moves); a sampling collector, or an external pipeline (--target), cannot say, so it is taken as
+ * empty once nothing moved for `settle` ms. Bounded by `timeout`; the result names what still held spans then.
  */
 import type { Topology } from '../topology/topology.ts';
-import { nodeTotals } from './metrics-watcher.ts';
+import { instanceTotals } from './metrics-watcher.ts';
 
 export interface DrainResult {
   drained: boolean;
@@ -36,8 +36,9 @@ export async function waitForDrain(topology: Topology, o: { timeoutMs: number; s
       // try again
     }
     holding = {};
+    // Running instances only: a killed one cannot drain (what it held is lost).
     const totals = nodes.map((n) => {
-      const t = nodeTotals(n);
+      const t = instanceTotals(n.current!);
       const held = t.accepted - t.sent - t.failed - t.dropped;
       if (n.passesEverySpan && held > 0) holding[n.name] = held;
       return t;
@@ -51,7 +52,8 @@ export async function waitForDrain(topology: Topology, o: { timeoutMs: number; s
     }
     const balanced = backend >= 0 && Object.keys(holding).length === 0;
     if (balanced && polls > 0 && !moved) {
-      if (nodes.every((n) => n.passesEverySpan)) return { drained: true, waitedMs: now - start, reason: 'balanced', holding };
+      // An external pipeline (--target) shows nothing: only a quiet backend says it is empty.
+      if (nodes.length > 0 && nodes.every((n) => n.passesEverySpan)) return { drained: true, waitedMs: now - start, reason: 'balanced', holding };
       if (now - stableSince >= o.settleMs) return { drained: true, waitedMs: now - start, reason: 'settled', holding };
     }
     if (now - start >= o.timeoutMs) return { drained: false, waitedMs: now - start, reason: 'timeout', holding };

@@ -1,13 +1,18 @@
 /**
  * The run's loss, over all its loads (main, per-agent, spikes): spans accepted at the edge that
  * never reached the backend, minus what the collectors counted (otelcol drop metrics) and what a
- * sampling pipeline sampled out. Whatever remains is unexplained, unless it fits the crash windows:
- * a killed process loses the spans it held without counting them, and those spans were sent shortly
- * before the kill. The verdict says which:
+ * sampling pipeline sampled out. Whatever remains is unexplained, unless the crash windows account
+ * for it: a killed process loses the spans it held without counting them. The verdict:
  *   counted       nothing unexplained;
- *   crash_window  unexplained <= spans missing inside crash windows, and the spans missing outside
- *                 them are no more than the counted drops;
+ *   crash_window  the unexplained spans are no more than (a) the spans missing inside the crash
+ *                 windows (sent from shortly before a kill until shortly after the restart) and
+ *                 (b) what the killed processes held at the scrape taken just before the kill
+ *                 (accepted - sent - failed - dropped; unknown, so no bound, for a process that
+ *                 died by itself), while (c) the spans missing outside the windows are no more than
+ *                 the counted drops;
  *   unexplained   anything else.
+ * The scrape before a kill races the kill by a few milliseconds: a request accepted in between is
+ * lost and not in the estimate.
  */
 import { OTELCOL_DROP_METRICS, type AccountingResult, type DropMetric } from '../accounting/span-accounting.ts';
 import { sumMetric, type PromSample } from '../accounting/prometheus-text.ts';

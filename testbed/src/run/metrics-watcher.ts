@@ -12,6 +12,7 @@ import type { LoadRun } from '../loadgen/load-run.ts';
 import type { CollectorNode } from '../topology/collector-node.ts';
 import { collectorCounters } from '../topology/collector-metrics.ts';
 import type { Topology } from '../topology/topology.ts';
+import type { ProcessInstance } from '../topology/process-instance.ts';
 import type { HopSeries } from './run-result.ts';
 
 export interface ProgressSnapshot {
@@ -119,19 +120,39 @@ export class MetricsWatcher {
 }
 
 /** A node's counters over all its instances (each restart starts from zero). */
-export function nodeTotals(n: CollectorNode): { accepted: number; sent: number; failed: number; dropped: number; refused: number } {
+export function nodeTotals(n: CollectorNode): SpanTotals {
   const t = { accepted: 0, sent: 0, failed: 0, dropped: 0, refused: 0 };
   for (const inst of n.instances) {
-    const s = inst.countingScrape;
-    if (!s) continue;
-    const c = collectorCounters(s.samples);
-    t.accepted += c.receiverAccepted;
-    t.sent += c.exporterSent;
-    t.failed += c.exporterSendFailed + c.exporterEnqueueFailed;
-    t.dropped += c.processorDropped;
-    t.refused += c.receiverRefused;
+    const c = instanceTotals(inst);
+    t.accepted += c.accepted;
+    t.sent += c.sent;
+    t.failed += c.failed;
+    t.dropped += c.dropped;
+    t.refused += c.refused;
   }
   return t;
+}
+
+export interface SpanTotals {
+  accepted: number;
+  sent: number;
+  failed: number;
+  dropped: number;
+  refused: number;
+}
+
+/** One process instance's counters, from its last scrape. */
+export function instanceTotals(inst: ProcessInstance): SpanTotals {
+  const s = inst.countingScrape;
+  if (!s) return { accepted: 0, sent: 0, failed: 0, dropped: 0, refused: 0 };
+  const c = collectorCounters(s.samples);
+  return {
+    accepted: c.receiverAccepted,
+    sent: c.exporterSent,
+    failed: c.exporterSendFailed + c.exporterEnqueueFailed,
+    dropped: c.processorDropped,
+    refused: c.receiverRefused,
+  };
 }
 
 function lastRate(s: Series): number {

@@ -203,6 +203,57 @@ export interface RunResult {
   events: RunEvent[];
   assertions: AssertionOutcome[];
   reportDir?: string;
+  /** Request and span sizes of this load, measured on sample requests (the cost model's input). */
+  wire?: WireSizes;
+  /** PromQL results from a Prometheus server that scraped every collector (--prometheus). */
+  prometheus?: PrometheusRecord;
+  /** CPU profiles of the collectors (--profile), relative to the report directory. */
+  profiles?: ProfileRecord[];
+}
+
+export interface WireSizes {
+  protocol: string;
+  /** Sample requests encoded by the load generator with this run's shape and batch size. */
+  sampleRequests: number;
+  sampleSpans: number;
+  rawBytes: number;
+  gzipBytes: number;
+  /** rawBytes / sampleSpans: the average span with its share of the request framing. */
+  bytesPerSpan: number;
+  /** gzipBytes / rawBytes. */
+  gzipRatio: number;
+  /** From the load generator's counters: bytes sent / requests (retries included). */
+  measuredRequestBytes?: number;
+  measuredSpansPerRequest?: number;
+}
+
+export interface PromSeriesRecord {
+  labels: Record<string, string>;
+  /** [ms since the load started, value]. */
+  points: [number, number][];
+}
+
+export interface PromQueryRecord {
+  query: string;
+  series: PromSeriesRecord[];
+  error?: string;
+}
+
+export interface PrometheusRecord {
+  version?: string;
+  scrapeIntervalMs: number;
+  /** Scrape targets (process name -> metrics URL). */
+  targets: Record<string, string>;
+  queries: PromQueryRecord[];
+  error?: string;
+}
+
+export interface ProfileRecord {
+  process: string;
+  instance: number;
+  /** Relative to the report directory. */
+  file: string;
+  bytes: number;
 }
 
 export interface ScenarioResult {

@@ -6,7 +6,7 @@
  * starts is stopped before it returns, also on failure; an abort (Ctrl-C) ends the run at once with
  * status "interrupted".
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { accountSpans, type AccountingResult } from '../accounting/span-accounting.ts';
 import { scrapePrometheus, type PromSample } from '../accounting/prometheus-text.ts';
@@ -27,6 +27,9 @@ import { FaultRunner } from './fault-runner.ts';
 import { combineAccounting, explainLoss, missingSpanTimes, withCountedDrops } from './loss.ts';
 import { MetricsWatcher, type ProgressSnapshot } from './metrics-watcher.ts';
 import { RunLog } from './run-log.ts';
+import type { RunExtension } from './run-extension.ts';
+import { wireSizeExtension } from '../report/wire-sizes.ts';
+import { writeReports } from '../report/write-report.ts';
 import { scenarioStatus, type LoadResult, type OomOutcome, type ProcessResult, type RunResult, type ScenarioResult } from './run-result.ts';
 
 export interface RunOptions {
@@ -49,6 +52,8 @@ export interface RunOptions {
   /** Run log lines, as they happen. */
   log?: (line: string) => void;
   onProgress?: (snapshot: ProgressSnapshot, plan: RunPlan) => void;
+  /** Extra collection around each run (Prometheus, CPU profiles); the wire-size sample is always added. */
+  extensions?: RunExtension[];
 }
 
 const componentsCache = new Map<string, Promise<{ components?: CollectorComponents; error?: string }>>();
@@ -64,20 +69,26 @@ function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** Runs every run of a scenario and writes reports/<time>-<scenario>/report.json. */
+/** Runs every run of a scenario and writes reports/<time>-<scenario>/report.{json,md,html}. */
 export async function runScenario(s: LoadedScenario, o: RunOptions = {}): Promise<ScenarioResult> {
   const dir = join(o.reportsDir ?? join(REPO_ROOT, 'reports'), `${timestamp()}-${s.name}`);
   const plans = runPlans(s);
   const runs: RunResult[] = [];
+  const opts: RunOptions = { ...o, extensions: [wireSizeExtension(), ...(o.extensions ?? [])] };
   for (const plan of plans) {
     if (o.signal?.aborted) break;
     const runDir = plan.variant ? join(dir, plan.variant) : dir;
-    runs.push(await runPlan(plan, runDir, o));
+    const run = await runPlan(plan, runDir, opts);
+    for (const ext of opts.extensions!) {
+      if (!ext.afterRun || run.status === 'interrupted') continue;
+      await ext.afterRun(run, plan, runDir).catch((e: Error) => o.log?.(`${ext.name}: ${e.message}`));
+    }
+    runs.push(run);
   }
   const result: ScenarioResult = { scenario: s.name, file: s.file, status: scenarioStatus(runs), runs };
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(result, null, 1)}\n`);
   for (const r of runs) r.reportDir = dir;
+  await writeReports(dir, result, { log: o.log });
   return result;
 }
 
@@ -94,7 +105,8 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
   const startedWall = Date.now();
   mkdirSync(runDir, { recursive: true });
   const log = new RunLog(o.log, plan.variant ? `${plan.scenario}/${plan.variant} ` : `${plan.scenario} `);
-  const command = o.command ?? builtinCollectorCommand();
+  let command = o.command ?? builtinCollectorCommand();
+  for (const ext of o.extensions ?? []) if (ext.command && !o.target) command = ext.command(command, runDir, plan);
   const scenarioDurationMs = parseDurationMs(plan.load.duration ?? 10_000);
   const runDurationMs = o.durationMs ?? scenarioDurationMs;
   const scenarioRate = plan.load.rate ?? 1000;
@@ -181,6 +193,7 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
   let aborted = false;
   let faultRunner: FaultRunner | undefined;
   const onInstance = (inst: ProcessInstance): void => {
+    for (const ext of o.extensions ?? []) ext.onProcess?.({ name: inst.name, role: inst.role, instance: inst.instance, pid: inst.pid, metricsUrl: inst.extra.endpoints?.metrics }, plan);
     void inst.process.exited.then((e) => {
       if (inst.endedBy) return;
       if (aborted) {
@@ -235,6 +248,7 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
     if (o.signal?.aborted) throw new AbortedError();
     await topology.start();
     if (aborted) throw new AbortedError();
+    for (const ext of o.extensions ?? []) await ext.beforeLoad?.(plan, runDir).catch((e: Error) => log.log(`${ext.name}: ${e.message}`));
 
     const endpoints = topology.loadEndpoints();
     endpoints.forEach((endpoint, i) => {
@@ -340,6 +354,9 @@ export async function runPlan(plan: RunPlan, runDir: string, o: RunOptions = {})
     for (const t of missingSpanTimes(l.report, received, epochMs, plan.sampling)) missingTimes.push(t);
   }
   const combined = withCountedDrops(combineAccounting(perLoad), finalScrapes);
+  // Each load sees the others' spans as foreign and every row as received: fix both for the sum.
+  combined.spans.receivedTotal = received.count;
+  combined.spans.foreign = received.count - perLoad.reduce((acc, a) => acc + a.spans.receivedUnique + a.spans.duplicates, 0);
   // A killed process held spans sent up to a flush interval and two batch timeouts before the kill.
   const before = (loadConfig.flush_interval === undefined ? 1000 : parseDurationMs(loadConfig.flush_interval)) + 2000;
   const windows = faultRunner!.crashWindows(Date.now(), before, 2000);

@@ -2,11 +2,7 @@
  * The exporterhelper keys every queued exporter shares, with otelcol's defaults and validation
  * messages: `timeout` (exporterhelper.TimeoutConfig), `sending_queue` (queuebatch.Config, from
  * exporterhelper.NewDefaultQueueConfig) and `retry_on_failure` (configretry.BackOffConfig).
- * Durations come out in milliseconds.
- *
- * The queue and the retry loop are NOT implemented yet (see README.md): their settings are
- * parsed and validated so production configs load, and the sender chain has a pass-through
- * stage where each will go.
+ * Durations come out in milliseconds. `sending_queue.batch` is parsed but not acted on (README.md).
  */
 import { z } from 'zod';
 import { zDuration, zStrictObject } from '../../config/schema-helpers.ts';

@@ -13,13 +13,14 @@ import { Client, credentials, type ChannelCredentials, type ClientUnaryCall, typ
 import type { Logger } from 'pino';
 import type { Host } from '../../component/types.ts';
 import { resolveClientAuthenticator, type ClientAuthenticator } from '../../extensions/authenticator.ts';
+import { hasPerRequestHeaders } from '../../extensions/headers_setter/headers-setter.ts';
 import { clientTlsFailureHint, createClientTlsProvider, type ClientTlsProvider, type ClientTlsSettings } from '../../tls/client-tls.ts';
 import type { ExportClient } from '../exporterhelper/exporter.ts';
 import type { PushSpans } from '../exporterhelper/sender.ts';
 import { CollectorError } from '../../errors/codes.ts';
 import { encodeExportRequest } from '../../pdata/encode-request.ts';
 import { decodeExportTraceServiceResponse } from '../../pdata/rpc.ts';
-import type { SpanBatch } from '../../pdata/span-batch.ts';
+import type { ClientMetadata, SpanBatch } from '../../pdata/span-batch.ts';
 import { WireError } from '../../pdata/wire-reader.ts';
 import { parseGrpcEndpoint, usesTls, type OtlpExporterConfig } from './config.ts';
 import { channelOptions, headerMetadata } from './grpc-channel.ts';
@@ -127,10 +128,26 @@ export class OtlpGrpcClient implements ExportClient {
     old.retire();
   }
 
-  /** The call metadata, rebuilt only when the auth extension's headers changed (token reload). */
-  private callMetadata(): Metadata {
+  /**
+   * The call metadata, rebuilt only when the auth extension's headers changed (token reload).
+   * An extension with per-request headers (headers_setter) adds those computed from the
+   * batch's client metadata (a copy per call only when it has any).
+   */
+  private callMetadata(client: ClientMetadata | null): Metadata {
     const auth = this.auth;
     if (auth === undefined) return this.metadata;
+    if (hasPerRequestHeaders(auth)) {
+      const perRequest = auth.headersFor(client);
+      const names = Object.keys(perRequest);
+      if (names.length === 0) return this.sharedMetadata(auth);
+      const md = this.sharedMetadata(auth).clone();
+      for (const name of names) md.set(name.toLowerCase(), perRequest[name]!);
+      return md;
+    }
+    return this.sharedMetadata(auth);
+  }
+
+  private sharedMetadata(auth: ClientAuthenticator): Metadata {
     const headers = auth.requestHeaders();
     if (headers !== this.authHeaders) {
       const md = this.baseMetadata.clone();
@@ -150,7 +167,7 @@ export class OtlpGrpcClient implements ExportClient {
     const body = encodeExportRequest(batch);
     const spans = batch.spanCount;
     const client = channel.client;
-    const metadata = this.callMetadata();
+    const metadata = this.callMetadata(batch.metadata);
     channel.inflight++;
     return new Promise<number>((resolve, reject) => {
       let call: ClientUnaryCall | undefined;

@@ -14,6 +14,7 @@ import { gzip as gzipCallback, type ZlibOptions } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Host } from '../../component/types.ts';
 import { resolveClientAuthenticator, type ClientAuthenticator } from '../../extensions/authenticator.ts';
+import { hasPerRequestHeaders } from '../../extensions/headers_setter/headers-setter.ts';
 import { clientTlsFailureHint, createClientTlsProvider, type ClientTlsProvider, type ClientTlsSettings } from '../../tls/client-tls.ts';
 import { CollectorError } from '../../errors/codes.ts';
 import { encodeExportRequest } from '../../pdata/encode-request.ts';
@@ -158,11 +159,13 @@ export class OtlpHttpClient implements ExportClient {
     // Taken after the (async) compression, so a reload meanwhile is honoured.
     const generation = this.generation;
     if (generation === undefined) throw new CollectorError('TP_SHUTTING_DOWN', 'the exporter is shut down');
-    const response = await this.post(generation, body, signal);
+    // Per-request headers (headers_setter: values from the batch's client metadata).
+    const perRequest = hasPerRequestHeaders(this.auth) ? this.auth.headersFor(batch.metadata) : undefined;
+    const response = await this.post(generation, body, signal, perRequest);
     return this.outcome(response, spans);
   };
 
-  private post(generation: AgentGeneration, body: Buffer, signal: AbortSignal): Promise<HttpResponse> {
+  private post(generation: AgentGeneration, body: Buffer, signal: AbortSignal, perRequest?: Readonly<Record<string, string>>): Promise<HttpResponse> {
     const agent = generation.agent;
     generation.inflight++;
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -175,7 +178,9 @@ export class OtlpHttpClient implements ExportClient {
         if (err !== null) reject(err);
         else resolve(response!);
       };
-      const headers = { ...this.requestHeaders(), 'content-length': String(body.length) };
+      const headers: Record<string, string> = { ...this.requestHeaders() };
+      if (perRequest !== undefined) for (const [name, value] of Object.entries(perRequest)) headers[name.toLowerCase()] = value;
+      headers['content-length'] = String(body.length);
       const req = this.request(this.url, { method: 'POST', agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         let kept = 0;

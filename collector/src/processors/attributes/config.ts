@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { zStrictObject } from '../../config/schema-helpers.ts';
 import { compileRe2, Re2SyntaxError } from '../tail_sampling/policies/re2.ts';
+import { captureNames } from './capture-names.ts';
 
 const STR = 'expected a string';
 const ACTIONS = ['insert', 'update', 'upsert', 'delete', 'hash', 'extract', 'convert'] as const;
@@ -129,7 +130,7 @@ export const attributesConfigSchema = zStrictObject({
       case 'extract':
         if (!key) issue('key', 'missing required field "key" for action "extract"');
         if (!pattern) issue('pattern', 'missing required field "pattern" for action "extract"');
-        else if (re2Problem(a.pattern!) === undefined && !/\(\?P?<[A-Za-z_]/.test(a.pattern!)) issue('pattern', 'pattern contains no named groups ((?P<name>...))');
+        else if (re2Problem(a.pattern!) === undefined && !captureNames(a.pattern!).some((x) => x !== null)) issue('pattern', 'pattern contains no named groups ((?P<name>...))');
         if (sources > 0) issue(null, 'action "extract" does not take "value", "from_attribute" or "from_context"');
         break;
       case 'convert':

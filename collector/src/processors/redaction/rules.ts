@@ -14,11 +14,11 @@
  * redact_all_types the strings inside an array or kvlist are also checked one by one (a safety
  * net beyond otelcol, see value-string.ts): a match there masks the value as well.
  */
+import type { AnyValue } from '../../pdata/model.ts';
 import type { RedactionConfig, SummaryLevel } from './config.ts';
 import { KeyClassCache } from './key-cache.ts';
 import { createMasker, type Masker } from './masker.ts';
 import { PatternList, replaceAllFunc } from './patterns.ts';
-import type { AnyValue } from '../../pdata/model.ts';
 import { eachNestedString, jsonWithMaskedStrings } from './value-string.ts';
 
 const MAX_KEY_STRINGS = 4096;
