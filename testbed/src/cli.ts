@@ -213,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
   const queue = [...scenarios];
   while (queue.length > 0 && !controller.signal.aborted) {
     const s = queue.shift()!;
-    const r = await runScenario(s, options).finally(() => (queue.length === 0 ? prometheus?.close() : undefined));
+    const r = await runScenario(s, options);
     printer.done();
     results.push(r);
     const report = r.runs[0]?.reportDir ? join(r.runs[0].reportDir, 'report.{json,md,html}') : undefined;
@@ -224,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
       queue.push(loadScenarioFile(join(SCENARIOS_DIR, 'passthrough.yaml')));
     }
   }
+  await prometheus?.close();
   if (controller.signal.aborted) return 130;
   return results.some((r) => r.status === 'failed' || r.status === 'error') ? 1 : 0;
 }

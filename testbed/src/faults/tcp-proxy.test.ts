@@ -159,4 +159,21 @@ describe('TcpProxy', () => {
     await until(() => quiet.data().toString() === 'ab');
     expect(proxy.stats().connectionsReset).toBe(0);
   });
+
+  it('hold: keeps what clients send while answers flow back; leaving hold forwards it all', async () => {
+    const echo = await startEcho();
+    const proxy = await startProxy(echo.port);
+    const c = await connect(proxy.port);
+    c.socket.write('a');
+    await until(() => c.data().toString() === 'a');
+    proxy.setMode({ mode: 'hold' });
+    c.socket.write('bc');
+    const late = await connect(proxy.port);
+    late.socket.write('d');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(echo.received()).toBe(1);
+    proxy.setMode({ mode: 'pass' });
+    await until(() => c.data().toString() === 'abc' && late.data().toString() === 'd');
+    expect(proxy.stats()).toMatchObject({ connectionsReset: 0, connectionsDropped: 0, bytesDiscarded: 0 });
+  });
 });

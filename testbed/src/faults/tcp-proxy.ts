@@ -9,7 +9,10 @@
  *  - blackhole: accept, read and discard, never forward (a partition that keeps sockets open).
  *    Leaving blackhole resets (RST) every connection that lost bytes or was accepted during it: its
  *    byte stream has a hole and cannot resume (a peer would only see garbage or wait forever), so
- *    clients notice at once and reconnect, as they would after a real partition timed them out.
+ *    clients notice at once and reconnect, as they would after a real partition timed them out;
+ *  - hold: keep what clients send (nothing lost, nothing forwarded) while answers still flow back;
+ *    leaving hold forwards it. The testbed holds a gateway's input for a moment before killing it, so
+ *    the counters it scrapes just before the kill are exact.
  */
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +23,8 @@ export type ProxyMode =
   | { mode: 'bandwidth'; bytes_per_second: number }
   | { mode: 'drop' }
   | { mode: 'reset' }
-  | { mode: 'blackhole' };
+  | { mode: 'blackhole' }
+  | { mode: 'hold' };
 
 export interface TcpProxyOptions {
   targetHost?: string;
@@ -87,7 +91,8 @@ class Direction {
     }
     const now = performance.now();
     let releaseAt = now;
-    if (mode.mode === 'latency') releaseAt = now + mode.latency_ms;
+    if (mode.mode === 'hold' && this.toTarget) releaseAt = Infinity;
+    else if (mode.mode === 'latency') releaseAt = now + mode.latency_ms;
     else if (mode.mode === 'bandwidth') {
       releaseAt = Math.max(now, this.lastRelease) + (chunk.length / mode.bytes_per_second) * 1000;
       this.lastRelease = releaseAt;
@@ -114,6 +119,8 @@ class Direction {
       }
     }
     if (this.fifo.length > 0) {
+      // Held: waits for release(), not for a timer.
+      if (this.fifo[0]!.releaseAt === Infinity) return;
       this.timer = setTimeout(
         () => {
           this.timer = undefined;
@@ -125,6 +132,13 @@ class Direction {
     }
     if (this.pendingBytes <= MAX_PENDING_BYTES && this.src.isPaused() && this.dst.writableNeedDrain === false) this.src.resume();
     if (this.ended && !this.dst.destroyed) this.dst.end();
+  }
+
+  /** Lets held chunks go (leaving hold). */
+  release(): void {
+    const now = performance.now();
+    for (const p of this.fifo) if (p.releaseAt === Infinity) p.releaseAt = now;
+    this.flush();
   }
 
   dispose(): void {
@@ -186,6 +200,8 @@ export class TcpProxy {
       for (const c of [...this.connections]) this.kill(c, mode.mode === 'reset');
     } else if (was === 'blackhole' && mode.mode !== 'blackhole') {
       for (const c of [...this.connections]) if (c.broken) this.kill(c, true);
+    } else if (was === 'hold' && mode.mode !== 'hold') {
+      for (const c of this.connections) for (const d of c.directions) d.release();
     }
     return this.stats();
   }

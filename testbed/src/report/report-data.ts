@@ -269,8 +269,9 @@ export function runFigures(run: RunResult): RunFigures {
 
 /** A Prometheus series' name for people: its process, exporter or receiver. */
 export function seriesLabel(labels: Record<string, string>): string {
-  const parts = [labels.process ?? labels.instance ?? '', labels.exporter ?? labels.receiver ?? ''].filter(Boolean);
-  return parts.join(' ') || JSON.stringify(labels);
+  const { process, instance, role: _role, ...rest } = labels;
+  const parts = [process ?? instance ?? '', ...Object.keys(rest).sort().map((k) => rest[k]!)].filter(Boolean);
+  return parts.join(' ') || '{}';
 }
 
 function processFigures(p: ProcessResult, sent: number): ProcessFigures {

@@ -16,7 +16,8 @@ import type { ProxyMode } from '../faults/tcp-proxy.ts';
 import type { FaultSpec } from '../scenario/scenario-schema.ts';
 import { resolveTimeMs } from '../scenario/time-spec.ts';
 import type { CollectorNode } from '../topology/collector-node.ts';
-import { heldSpans } from '../topology/collector-metrics.ts';
+import { collectorCounters, heldSpans } from '../topology/collector-metrics.ts';
+import type { ExitInfo } from '../process/managed-process.ts';
 import type { ProcessInstance } from '../topology/process-instance.ts';
 import type { Topology } from '../topology/topology.ts';
 import type { RunLog } from './run-log.ts';
@@ -122,6 +123,32 @@ export class FaultRunner {
     }));
   }
 
+  /**
+   * Kills a gateway with its input held: its proxies keep what senders send (nothing is lost, the
+   * senders' requests just wait), the gateway finishes what it already received, and once its
+   * accepted count stands still the scrape inside kill() is exact: no request can slip in between
+   * the scrape and the signal. Then the proxies let go (towards a dead gateway: the senders see
+   * the connection fail, and retry or count it).
+   */
+  private async killHeld(node: CollectorNode, index: number, signal: NodeJS.Signals, reason: string): Promise<ExitInfo | undefined> {
+    const proxies = this.ctx.topology.inputProxies(index);
+    const before = proxies.map((p) => p.mode);
+    for (const p of proxies) p.setMode({ mode: 'hold' });
+    try {
+      let last = -1;
+      for (let k = 0; k < 20; k++) {
+        const samples = await node.scrape(false, 1000).catch(() => undefined);
+        const accepted = samples ? collectorCounters(samples).receiverAccepted : -2;
+        if (accepted === last) break;
+        last = accepted;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return await node.kill(signal, reason);
+    } finally {
+      proxies.forEach((p, k) => p.setMode(before[k]!));
+    }
+  }
+
   private serially<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.topologyChain.then(fn);
     this.topologyChain = next.catch(() => {});
@@ -179,7 +206,7 @@ export class FaultRunner {
           const node = this.gateway(f.gateway);
           const inst = node.current!;
           this.began(i, `gateway_crash: ${f.signal} ${node.name} (pid ${inst.pid})`);
-          return { node, inst, exit: await node.kill(f.signal, `fault gateway_crash (${f.signal})`) };
+          return { node, inst, exit: await this.killHeld(node, f.gateway, f.signal, `fault gateway_crash (${f.signal})`) };
         });
         this.crashes.push({ process: node.name, killWallMs: Date.now(), heldAtKillEstimate: inst.lastScrape ? heldSpans(inst.lastScrape.samples) : undefined });
         r.detail = { process: node.name, pid: inst.pid, signal: f.signal, exit, heldAtKillEstimate: this.crashes[this.crashes.length - 1]!.heldAtKillEstimate };
@@ -267,7 +294,7 @@ export class FaultRunner {
             inst.endedBy = 'fault scale_in (SIGTERM)';
             await node.stop('fault scale_in');
           } else {
-            await node.kill('SIGKILL', 'fault scale_in (SIGKILL)');
+            await this.killHeld(node, index!, 'SIGKILL', 'fault scale_in (SIGKILL)');
             this.crashes.push({ process: node.name, killWallMs: Date.now(), heldAtKillEstimate: inst.lastScrape ? heldSpans(inst.lastScrape.samples) : undefined });
           }
           return { node, inst, index: index! };

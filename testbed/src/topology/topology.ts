@@ -123,6 +123,11 @@ export class Topology {
   constructor(readonly o: TopologyOptions) {
     this.notes = [...o.plan.notes];
     this.proxiedHops = new Set(o.faults.filter((f) => f.type === 'network_partition' && !f.netns).map((f) => (f as { hop: Hop }).hop));
+    // A gateway the testbed kills gets its input through a proxy, held for a moment before the kill
+    // so the counters scraped just before it are exact (see inputProxies).
+    if (o.faults.some((f) => f.type === 'gateway_crash' || (f.type === 'scale_in' && !f.graceful))) {
+      this.proxiedHops.add(o.plan.kind === 'single' ? 'loadgen-collector' : 'agent-gateway');
+    }
     const netnsFault = o.faults.find((f) => f.type === 'network_partition' && f.netns) as { hop: Hop } | undefined;
     this.netnsHop = netnsFault?.hop;
   }
@@ -258,6 +263,11 @@ export class Topology {
       if (h === hop && (index === undefined || Number(i) === index)) out.push(pair.grpc, pair.http);
     }
     return out;
+  }
+
+  /** The proxies in front of gateway `index` (the collector in a single topology), if any. */
+  inputProxies(index: number): TcpProxy[] {
+    return this.o.plan.kind === 'single' ? this.proxiesFor('loadgen-collector', 0) : this.proxiesFor('agent-gateway', index);
   }
 
   memoryLimitOf(name: string): MemoryLimit | undefined {
