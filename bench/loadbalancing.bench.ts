@@ -10,7 +10,9 @@
  * process's CPU time is the agent's: spans per CPU-second = spans/s per core.
  * Rounds alternate plain / lb in the same run; the ratio is the figure to read.
  *
- *   node --import tsx bench/loadbalancing.bench.ts [--shape http-20-attr] [--rounds 4] [--seconds 3]
+ *   node --import tsx bench/loadbalancing.bench.ts [--shape http-20-attr] [--spans 512,8192] [--rounds 4] [--seconds 3]
+ *
+ * 8192 spans per request is what reaches an exporter behind the batch processor's defaults.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -53,7 +55,7 @@ const otlpTemplate = { tls: { insecure: true }, compression: 'none', sending_que
 const host = { getExtension: () => undefined, status: 'running' as const };
 
 /** Drives `exporter` with `inFlight` requests at a time for `seconds`; returns spans, wall and CPU seconds. */
-async function drive(exporter: Exporter, requests: Buffer[], spansPerRequest: number, seconds: number, inFlight = 16) {
+async function drive(exporter: Exporter, requests: Buffer[], spansPerRequest: number, seconds: number, inFlight = spansPerRequest >= 4096 ? 4 : 16) {
   let spans = 0;
   let r = 0;
   const cpu0 = process.cpuUsage();
@@ -85,7 +87,7 @@ export interface LoadBalancingBenchResult {
 export async function runLoadBalancingBench(shape: SpanShape = 'testbed-2-int', rounds = 4, seconds = 3, spansPerRequest = 512): Promise<LoadBalancingBenchResult> {
   const { child, ports } = await startSinks();
   try {
-    const requests = Array.from({ length: 64 }, (_, k) => makeRequest(shape, spansPerRequest, k * spansPerRequest));
+    const requests = Array.from({ length: spansPerRequest >= 4096 ? 8 : 64 }, (_, k) => makeRequest(shape, spansPerRequest, k * spansPerRequest));
     const plain = otlpExporterFactory.createTracesExporter(settings('otlp'), otlpExporterConfigSchema.parse({ ...otlpTemplate, endpoint: `127.0.0.1:${ports[0]}` }));
     const lbConfig = loadBalancingConfigSchema.parse({
       protocol: { otlp: otlpTemplate },
@@ -154,5 +156,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   console.log(JSON.stringify({ ringNsPerLookup: await ringLookupCost() }));
   const shapes = arg('shape', 'testbed-2-int,http-20-attr').split(',') as SpanShape[];
-  for (const shape of shapes) console.log(JSON.stringify(await runLoadBalancingBench(shape, Number(arg('rounds', '4')), Number(arg('seconds', '3')))));
+  const spans = arg('spans', '512,8192').split(',').map(Number);
+  for (const n of spans) for (const shape of shapes) console.log(JSON.stringify(await runLoadBalancingBench(shape, Number(arg('rounds', '4')), Number(arg('seconds', '3')), n)));
 }

@@ -11,8 +11,8 @@
  *                 died by itself), while (c) the spans missing outside the windows are no more than
  *                 the counted drops;
  *   unexplained   anything else.
- * The scrape before a kill races the kill by a few milliseconds: a request accepted in between is
- * lost and not in the estimate.
+ * The testbed holds a gateway's input (its proxy keeps what senders send) from before that scrape
+ * until after the kill, so for a testbed kill the estimate is exact.
  */
 import { OTELCOL_DROP_METRICS, type AccountingResult, type DropMetric } from '../accounting/span-accounting.ts';
 import { sumMetric, type PromSample } from '../accounting/prometheus-text.ts';

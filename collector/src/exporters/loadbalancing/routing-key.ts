@@ -34,6 +34,7 @@ import {
   R_MSG_END,
   R_MSG_START,
   RES_STRIDE,
+  S_BUF,
   S_NAME_LEN,
   S_NAME_OFF,
   S_TRACE_ID,
@@ -90,9 +91,10 @@ export class KeyHasher {
     const ring = this.ring!;
     switch (this.kind) {
       case 'traceID': {
-        const off = batch.spans[i * SPAN_STRIDE + S_TRACE_ID]!;
+        const o = i * SPAN_STRIDE;
+        const off = batch.spans[o + S_TRACE_ID]!;
         if (off === NONE) return ring.hash(EMPTY, 0, 0);
-        return ring.hash(batch.spanBuffer(i), off, off + 16);
+        return ring.hash(batch.buffers[batch.spans[o + S_BUF]!]!, off, off + 16);
       }
       case 'service':
       case 'resource': {
