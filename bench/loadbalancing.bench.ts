@@ -10,7 +10,7 @@
  * process's CPU time is the agent's: spans per CPU-second = spans/s per core.
  * Rounds alternate plain / lb in the same run; the ratio is the figure to read.
  *
- *   node --import tsx bench/loadbalancing.bench.ts [--shape http-20-attr] [--spans 512,8192] [--rounds 4] [--seconds 3]
+ *   node --import tsx bench/loadbalancing.bench.ts [--shape http-20-attr] [--spans 512,8192] [--spans-per-trace 1,8] [--rounds 4] [--seconds 3]
  *
  * 8192 spans per request is what reaches an exporter behind the batch processor's defaults.
  */
@@ -25,7 +25,7 @@ import { otlpExporterConfigSchema } from '../collector/src/exporters/otlp/config
 import { otlpExporterFactory } from '../collector/src/exporters/otlp/factory.ts';
 import { indexExportRequest } from '../collector/src/pdata/index-request.ts';
 import { SelfTelemetry } from '../collector/src/telemetry/self-telemetry.ts';
-import { makeRequest, type SpanShape } from './fixtures.ts';
+import { ExportTraceServiceRequest, makeRequest, type SpanShape } from './fixtures.ts';
 
 const SINKS = `
 const grpc = require('@grpc/grpc-js');
@@ -33,7 +33,7 @@ const raw = (b) => b;
 (async () => {
   const ports = [];
   for (let k = 0; k < 3; k++) {
-    const s = new grpc.Server();
+    const s = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
     s.register('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (call, cb) => cb(null, Buffer.alloc(0)), raw, raw, 'unary');
     ports.push(await new Promise((res, rej) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p)))));
   }
@@ -84,10 +84,30 @@ export interface LoadBalancingBenchResult {
   splitCost: number;
 }
 
-export async function runLoadBalancingBench(shape: SpanShape = 'testbed-2-int', rounds = 4, seconds = 3, spansPerRequest = 512): Promise<LoadBalancingBenchResult> {
+/**
+ * A request whose spans come `spansPerTrace` to a trace, consecutively (as an SDK's batch of
+ * ended spans mostly is); 1 = every span its own trace (the worst case for the split: no two
+ * neighbours go to the same gateway, so every span is re-framed on its own).
+ */
+function request(shape: SpanShape, spans: number, seed: number, spansPerTrace: number): Buffer {
+  const buf = makeRequest(shape, spans, seed);
+  if (spansPerTrace <= 1) return buf;
+  const msg = ExportTraceServiceRequest.decode(buf) as unknown as { resourceSpans: { scopeSpans: { spans: { traceId: Uint8Array }[] }[] }[] };
+  const list = msg.resourceSpans[0]!.scopeSpans[0]!.spans;
+  for (let i = 0; i < list.length; i++) list[i]!.traceId = list[i - (i % spansPerTrace)]!.traceId;
+  return Buffer.from(ExportTraceServiceRequest.encode(msg).finish());
+}
+
+export async function runLoadBalancingBench(
+  shape: SpanShape = 'testbed-2-int',
+  rounds = 4,
+  seconds = 3,
+  spansPerRequest = 512,
+  spansPerTrace = 1,
+): Promise<LoadBalancingBenchResult & { spansPerTrace: number }> {
   const { child, ports } = await startSinks();
   try {
-    const requests = Array.from({ length: spansPerRequest >= 4096 ? 8 : 64 }, (_, k) => makeRequest(shape, spansPerRequest, k * spansPerRequest));
+    const requests = Array.from({ length: spansPerRequest >= 4096 ? 8 : 64 }, (_, k) => request(shape, spansPerRequest, k * spansPerRequest, spansPerTrace));
     const plain = otlpExporterFactory.createTracesExporter(settings('otlp'), otlpExporterConfigSchema.parse({ ...otlpTemplate, endpoint: `127.0.0.1:${ports[0]}` }));
     const lbConfig = loadBalancingConfigSchema.parse({
       protocol: { otlp: otlpTemplate },
@@ -116,6 +136,7 @@ export async function runLoadBalancingBench(shape: SpanShape = 'testbed-2-int', 
     return {
       shape,
       spansPerRequest,
+      spansPerTrace,
       plainSpansPerCpuSec: Math.round(perCpu(acc.plain)),
       lbSpansPerCpuSec: Math.round(perCpu(acc.lb)),
       plainSpansPerSec: Math.round(perSec(acc.plain)),
@@ -157,5 +178,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(JSON.stringify({ ringNsPerLookup: await ringLookupCost() }));
   const shapes = arg('shape', 'testbed-2-int,http-20-attr').split(',') as SpanShape[];
   const spans = arg('spans', '512,8192').split(',').map(Number);
-  for (const n of spans) for (const shape of shapes) console.log(JSON.stringify(await runLoadBalancingBench(shape, Number(arg('rounds', '4')), Number(arg('seconds', '3')), n)));
+  const perTrace = arg('spans-per-trace', '1,8').split(',').map(Number);
+  for (const n of spans) {
+    for (const t of perTrace) {
+      for (const shape of shapes) console.log(JSON.stringify(await runLoadBalancingBench(shape, Number(arg('rounds', '4')), Number(arg('seconds', '3')), n, t)));
+    }
+  }
 }
