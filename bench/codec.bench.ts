@@ -16,6 +16,9 @@ export interface CodecResult {
   fastSpansPerSec: number;
   protobufjsSpansPerSec: number;
   ratio: number;
+  /** index + encode of an unchanged batch (the pass-through the collector does for it). */
+  passthroughSpansPerSec: number;
+  passthroughRatio: number;
 }
 
 function timeLoop(fn: () => void, minMs: number): { iterations: number; ms: number } {
@@ -39,6 +42,9 @@ export function runCodecBench(shape: SpanShape, spansPerRequest = 100, rounds = 
     batch.pristine = null;
     sink += encodeExportRequest(batch).length;
   };
+  const passthrough = () => {
+    sink += encodeExportRequest(indexExportRequest(requests[r++ & 31]!)).length;
+  };
   const reference = () => {
     const msg = ExportTraceServiceRequest.decode(requests[r++ & 31]!);
     sink += ExportTraceServiceRequest.encode(msg).finish().length;
@@ -46,6 +52,9 @@ export function runCodecBench(shape: SpanShape, spansPerRequest = 100, rounds = 
   // Warm up both paths so the JIT has compiled them before measuring.
   timeLoop(fast, 200);
   timeLoop(reference, 200);
+  timeLoop(passthrough, 200);
+  let passSpans = 0;
+  let passMs = 0;
   let fastSpans = 0;
   let fastMs = 0;
   let refSpans = 0;
@@ -57,6 +66,9 @@ export function runCodecBench(shape: SpanShape, spansPerRequest = 100, rounds = 
     const b = timeLoop(reference, roundMs);
     refSpans += b.iterations * spansPerRequest;
     refMs += b.ms;
+    const c = timeLoop(passthrough, roundMs);
+    passSpans += c.iterations * spansPerRequest;
+    passMs += c.ms;
   }
   if (sink === 0) throw new Error('unreachable');
   const fastSpansPerSec = (fastSpans / fastMs) * 1000;
@@ -69,6 +81,8 @@ export function runCodecBench(shape: SpanShape, spansPerRequest = 100, rounds = 
     fastSpansPerSec: Math.round(fastSpansPerSec),
     protobufjsSpansPerSec: Math.round(protobufjsSpansPerSec),
     ratio: Math.round((fastSpansPerSec / protobufjsSpansPerSec) * 10) / 10,
+    passthroughSpansPerSec: Math.round((passSpans / passMs) * 1000),
+    passthroughRatio: Math.round(((passSpans / passMs) * 1000 / protobufjsSpansPerSec) * 10) / 10,
   };
 }
 

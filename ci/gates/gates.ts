@@ -16,6 +16,11 @@ export interface GateSpec {
   durationMs: number;
   /** The figures, with their check and default tolerance (the baseline file's win once written). */
   figures: Record<string, Omit<BaselineFigure, 'value'>>;
+  /**
+   * Scenario assertions left out of scenario_assertions_failed because they are timing-bound on a
+   * shared machine; each has a figure with a tolerance instead.
+   */
+  ignoreAssertions?: string[];
 }
 
 const COLLECTOR_ROLES = new Set(['collector', 'agent', 'gateway']);
@@ -33,9 +38,13 @@ export const GATES: readonly GateSpec[] = [
     scenario: 'passthrough',
     rate: 10_000,
     durationMs: 20_000,
+    // One run in two here dropped ~0.2 % at the generator (a 0.5-1 s stall filled its 4096-span
+    // queue while the machine was shared): gated with a tolerance, not exactly.
+    ignoreAssertions: ['max_generator_drops'],
     figures: {
-      scenario_assertions_failed: exact("the scenario's own assertions that failed"),
+      scenario_assertions_failed: exact("the scenario's own assertions that failed (max_generator_drops: see generator_drop_share)"),
       unexplained_loss: exact('spans sent, not stored and not counted by any collector metric'),
+      generator_drop_share: { check: 'lower_is_better', tolerance: { absolute: 0.005 }, description: 'spans the generator dropped (queue full, at shutdown) / spans generated' },
       delivered_share: exact('spans stored / spans sent'),
       error_traces_kept: exact('error traces with a span stored / error traces'),
       collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.3),
@@ -69,7 +78,8 @@ export const GATES: readonly GateSpec[] = [
       scenario_assertions_failed: exact("the scenario's own assertions that failed"),
       loss_explained: exact('1 when every lost span is counted or lies in the crash window'),
       delivered_share: delivery('spans stored / spans sent (a kill loses what the gateway held)', 0.05),
-      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.35),
+      // Seen: 2.42 and 1.70 in two runs (restarts, retries): a wide band.
+      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.5),
     },
   },
   {
@@ -81,8 +91,9 @@ export const GATES: readonly GateSpec[] = [
       scenario_assertions_failed: exact("the scenario's own assertions that failed"),
       unexplained_loss: exact('spans sent, not stored and not counted'),
       delivered_share: delivery('spans stored / spans sent (the sending queue rides out the outage)', 0.02),
-      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.35),
-      collector_rss_max_mib: cost(RSS, 0.3),
+      // Seen: 1.07 and 0.81 in two runs; RSS 193 and 228 MiB (the queue fills during the outage).
+      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.5),
+      collector_rss_max_mib: cost(RSS, 0.35),
     },
   },
   {
@@ -94,7 +105,7 @@ export const GATES: readonly GateSpec[] = [
       scenario_assertions_failed: exact("the scenario's own assertions that failed"),
       unexplained_loss: exact('spans sent, not stored and not counted'),
       delivered_share: delivery('spans stored / spans sent (blackholed link for a sixth of the run)', 0.05),
-      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.35),
+      collector_cpu_per_generator_cpu: cost(CPU_RATIO, 0.4),
     },
   },
   {
@@ -121,12 +132,15 @@ function generatorCpu(f: RunFigures): number {
 const ratio = (a: number, b: number): number | undefined => (b > 0 ? a / b : undefined);
 
 /** The figures of one run (prefix: "head_" for a variant). */
-function runFiguresOf(f: RunFigures, d: ReportData, i: number): Record<string, number | undefined> {
+function runFiguresOf(gate: GateSpec, f: RunFigures, d: ReportData, i: number): Record<string, number | undefined> {
   const run = d.runs[i]!;
+  const ignored = new Set(gate.ignoreAssertions ?? []);
+  const s = run.accounting?.spans;
   const rss = f.processes.filter((p) => COLLECTOR_ROLES.has(p.role)).map((p) => p.rssMaxMiB);
   const gwRss = f.processes.filter((p) => p.role === 'gateway').map((p) => p.rssMaxMiB);
   return {
-    scenario_assertions_failed: run.assertions.filter((a) => !a.passed).length + (f.status === 'error' || f.status === 'interrupted' ? 1 : 0),
+    scenario_assertions_failed: run.assertions.filter((a) => !a.passed && !ignored.has(a.name)).length + (f.status === 'error' || f.status === 'interrupted' ? 1 : 0),
+    generator_drop_share: s ? (s.droppedByGenerator + s.droppedAtShutdown) / Math.max(1, s.generated) : undefined,
     unexplained_loss: run.loss?.unexplainedClamped,
     loss_explained: run.loss ? (run.loss.verdict === 'unexplained' ? 0 : 1) : undefined,
     delivered_share: f.spans?.deliveredShare,
@@ -145,7 +159,7 @@ function runFiguresOf(f: RunFigures, d: ReportData, i: number): Record<string, n
  * (assertions failed, unexplained loss); "<variant>_<figure>" picks one variant's.
  */
 export function gateFigures(gate: GateSpec, d: ReportData): Record<string, number | undefined> {
-  const perRun = d.figures.map((f, i) => ({ variant: f.variant, figures: runFiguresOf(f, d, i) }));
+  const perRun = d.figures.map((f, i) => ({ variant: f.variant, figures: runFiguresOf(gate, f, d, i) }));
   const out: Record<string, number | undefined> = {};
   for (const name of Object.keys(gate.figures)) {
     const variant = perRun.find((r) => r.variant && name.startsWith(`${r.variant}_`));

@@ -18,6 +18,7 @@ import { delimiter, join } from 'node:path';
 import { getFreePort } from '../process/free-port.ts';
 import { ManagedProcess } from '../process/managed-process.ts';
 import type { RunExtension } from '../run/run-extension.ts';
+import type { RunPlan } from '../scenario/load-scenario.ts';
 import type { PromQueryRecord, PrometheusRecord } from '../run/run-result.ts';
 
 export const SEED_QUERIES: readonly string[] = [
@@ -170,8 +171,12 @@ export class PrometheusServer {
   }
 }
 
-/** Asks every query over [fromMs, toMs] (epoch ms); points come back relative to epochMs. */
-export async function runQueries(server: PrometheusServer, queries: readonly string[], fromMs: number, toMs: number, epochMs: number): Promise<PromQueryRecord[]> {
+/**
+ * Asks every query over [fromMs, toMs] (epoch ms); points come back relative to epochMs. With
+ * `run`, only series of that run's targets are kept: rate(x[1m]) still sees the previous run's
+ * samples for a minute.
+ */
+export async function runQueries(server: PrometheusServer, queries: readonly string[], fromMs: number, toMs: number, epochMs: number, run?: string): Promise<PromQueryRecord[]> {
   const step = Math.max(1, Math.round(server.scrapeIntervalMs / 1000));
   const out: PromQueryRecord[] = [];
   for (const query of queries) {
@@ -179,8 +184,8 @@ export async function runQueries(server: PrometheusServer, queries: readonly str
       const result = await server.queryRange(query, Math.floor(fromMs / 1000), Math.ceil(toMs / 1000), step);
       out.push({
         query,
-        series: result.map((s) => {
-          const { __name__: _name, job: _job, ...labels } = s.metric;
+        series: result.filter((s) => run === undefined || s.metric.run === run).map((s) => {
+          const { __name__: _name, job: _job, run: _run, ...labels } = s.metric;
           return { labels, points: s.values.map(([t, v]) => [Math.round(t * 1000 - epochMs), Number(v)] as [number, number]) };
         }),
       });
@@ -190,6 +195,8 @@ export async function runQueries(server: PrometheusServer, queries: readonly str
   }
   return out;
 }
+
+const runLabel = (plan: RunPlan): string => (plan.variant ? `${plan.scenario}/${plan.variant}` : plan.scenario);
 
 /**
  * The run extension: one Prometheus for the whole scenario (started at the first run), targets
@@ -220,16 +227,16 @@ export function prometheusExtension(o: { dir: string; scrapeIntervalMs?: number;
       void ensureStarted();
       return command;
     },
-    onProcess(p) {
+    onProcess(p, plan) {
       if (!p.metricsUrl) return;
       runTargets[p.name] = p.metricsUrl;
-      server.setTarget(p.name, p.metricsUrl, { process: p.name, role: p.role });
+      server.setTarget(p.name, p.metricsUrl, { process: p.name, role: p.role, run: runLabel(plan) });
     },
     async beforeLoad() {
       await ensureStarted();
       if (!startError) await server.waitScraped();
     },
-    async afterRun(run) {
+    async afterRun(run, plan) {
       const record: PrometheusRecord = { version: server.version, scrapeIntervalMs: server.scrapeIntervalMs, targets: { ...runTargets }, queries: [] };
       run.prometheus = record;
       if (startError || !server.running) {
@@ -241,7 +248,7 @@ export function prometheusExtension(o: { dir: string; scrapeIntervalMs?: number;
         return;
       }
       const endMs = run.loadEpochMs + Math.max(run.load.durationMs, ...run.series.map((s) => s.timeMs.at(-1) ?? 0)) + 2000;
-      record.queries = await runQueries(server, o.queries ?? SEED_QUERIES, run.loadEpochMs - 2000, endMs, run.loadEpochMs);
+      record.queries = await runQueries(server, o.queries ?? SEED_QUERIES, run.loadEpochMs - 2000, endMs, run.loadEpochMs, runLabel(plan));
     },
     close: () => server.stop(),
   };
