@@ -228,10 +228,14 @@ export class SpanBatch {
   select(indices: ArrayLike<number>, count: number = indices.length): SpanBatch {
     const rows = new Uint32Array(count * SPAN_STRIDE);
     let identity = count === this.spanCount;
+    const src = this.spans;
     for (let k = 0; k < count; k++) {
       const i = indices[k]!;
       if (i !== k) identity = false;
-      rows.set(this.spans.subarray(i * SPAN_STRIDE, i * SPAN_STRIDE + SPAN_STRIDE), k * SPAN_STRIDE);
+      // A word loop, not rows.set(src.subarray(...)): subarray would allocate a view per span.
+      const from = i * SPAN_STRIDE;
+      const to = k * SPAN_STRIDE;
+      for (let w = 0; w < SPAN_STRIDE; w++) rows[to + w] = src[from + w]!;
     }
     const out = new SpanBatch(
       this.buffers,
