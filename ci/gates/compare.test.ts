@@ -69,13 +69,14 @@ describe('gate comparison', () => {
 
   it('--update keeps the checks and tolerances of the old file and prints old and new side by side', () => {
     const next = updatedBaseline(
-      baseline,
+      { ...baseline, advisory: 'a known issue' },
       { gate: 'passthrough', scenario: 'scenarios/passthrough.yaml', rate: 10000, durationMs: 20000 },
       { collector_cpu_per_generator_cpu: { check: 'lower_is_better', tolerance: { relative: 0.5 } }, added: { check: 'exact' } },
       { ...asRecorded, collector_cpu_per_generator_cpu: 1.123456, added: 2 },
     );
     expect(next.figures.collector_cpu_per_generator_cpu).toEqual({ value: 1.123, check: 'lower_is_better', tolerance: { relative: 0.3 } });
     expect(next.figures.added).toEqual({ value: 2, check: 'exact' });
+    expect(next.advisory).toBe('a known issue');
     const text = formatUpdate('passthrough', baseline, next);
     expect(text).toMatch(/collector_cpu_per_generator_cpu\s+1\s+1\.123\s+\+12\.3%/);
     expect(text).toMatch(/added\s+-\s+2\s+added/);
