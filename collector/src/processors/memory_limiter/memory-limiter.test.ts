@@ -27,9 +27,9 @@ class Sink implements Consumer {
 let t: TestSettings;
 let sink: Sink;
 let processors: MemoryLimiterProcessor[];
-/** What the injected reader reports, in MiB of rss. */
+/** What the injected reader reports, in MiB of live memory (external). */
 let usedMiB: number;
-const fakeMemory = (): MemoryStats => ({ rss: usedMiB * MIB, heapUsed: 0, external: 0 });
+const fakeMemory = (): MemoryStats => ({ rss: usedMiB * MIB, heapUsed: 0, external: usedMiB * MIB });
 
 function create(config: Record<string, unknown>, options: MemoryLimiterOptions = {}): MemoryLimiterProcessor {
   const p = new MemoryLimiterProcessor(t.settings, memoryLimiterConfigSchema.parse(config), sink, {
@@ -119,14 +119,24 @@ describe('memory_limiter: refusing and recovering', () => {
     expect((await refusal(p))?.code).toBe('TP_MEMORY_LIMITED');
   });
 
-  it('uses max(rss, heapUsed + external): Buffers outside the V8 heap count', async () => {
-    expect(usedBytes({ rss: 10, heapUsed: 3, external: 4 })).toBe(10);
+  it('uses live memory heapUsed + external: Buffers outside the V8 heap count, rss does not decide', async () => {
+    expect(usedBytes({ rss: 10, heapUsed: 3, external: 4 })).toBe(7);
     expect(usedBytes({ rss: 10, heapUsed: 3, external: 9 })).toBe(12);
     let stats: MemoryStats = { rss: 50 * MIB, heapUsed: 10 * MIB, external: 75 * MIB };
     const p = create({ check_interval: '1s', limit_mib: 100 }, { readMemory: () => stats });
     await p.start(host);
     expect(p.isRefusing).toBe(true); // 85 MiB by heap + external, though rss says 50
     stats = { rss: 50 * MIB, heapUsed: 10 * MIB, external: 5 * MIB };
+    vi.advanceTimersByTime(1000);
+    expect(p.isRefusing).toBe(false);
+  });
+
+  it('recovers after a spike although rss stays above the limit (retained pages)', async () => {
+    let stats: MemoryStats = { rss: 130 * MIB, heapUsed: 40 * MIB, external: 60 * MIB };
+    const p = create({ check_interval: '1s', limit_mib: 100 }, { readMemory: () => stats });
+    await p.start(host);
+    expect(p.isRefusing).toBe(true);
+    stats = { rss: 130 * MIB, heapUsed: 20 * MIB, external: 10 * MIB };
     vi.advanceTimersByTime(1000);
     expect(p.isRefusing).toBe(false);
   });

@@ -1,21 +1,19 @@
 /**
  * What "memory used" means for the limiter, and how to force a GC.
  *
- * otelcol compares Go's heap Alloc with the limits. Node has no single equivalent, and the
- * obvious one, V8's heapUsed, misses most of what this collector holds: spans travel as request
- * Buffers, which live outside the V8 heap (they count in `external`). So the limiter uses
+ * otelcol compares Go's live heap (Alloc) with the limits. The Node equivalent of live memory is
  *
- *     used = max(rss, heapUsed + external)
+ *     used = heapUsed + external
  *
- *  - rss (resident set) is what the cgroup limit and the OOM killer see: V8 heap pages, Buffers,
- *    code, native allocations. It is the figure that matters for not being killed.
- *  - heapUsed + external is memory V8 and Node have handed out (external already includes
- *    arrayBuffers, i.e. every Buffer, so arrayBuffers is not added again). It can exceed rss when
- *    Buffers are allocated but not yet touched (not resident yet): refusing on it then is early
- *    rather than late.
- * The max is deliberately conservative: of two estimates of how close the process is to being
- * killed, it believes the worse one. The cost: rss shrinks slowly after a GC (the allocator may
- * keep freed pages), so recovery below the soft limit can take a check or two longer.
+ * heapUsed alone would miss most of what this collector holds: spans travel as request Buffers,
+ * which live outside the V8 heap and count in `external` (which already includes arrayBuffers).
+ *
+ * RSS is logged but deliberately not the control variable. After a load spike the allocator and
+ * V8 keep freed pages for a while, so RSS stays high while live memory is low; a limiter deciding
+ * on RSS keeps refusing data long after the spike although refusing cannot shrink retained pages
+ * (the testbed's oom gate caught exactly that latch). Retained pages are reused for new
+ * allocations, so live memory is what refusing actually controls. Leave headroom in limit_mib for
+ * the runtime itself (a bare Node process is ~40 MiB RSS).
  */
 
 export interface MemoryStats {
@@ -34,7 +32,7 @@ export const readProcessMemory: MemoryReader = () => {
 };
 
 export function usedBytes(s: MemoryStats): number {
-  return Math.max(s.rss, s.heapUsed + s.external);
+  return s.heapUsed + s.external;
 }
 
 /** global.gc when node runs with --expose-gc, else null (then the limiter only refuses). */
